@@ -1,0 +1,1 @@
+"""Tests for uchet: they mirror the packages; fixtures live in conftest plugins by concern."""
