@@ -1,0 +1,340 @@
+"""Protocol-neutral simulated lines: an RS-485 bus on a pseudo-terminal (paced at the baud rate) and a TCP server.
+
+Must not know any protocol: a `splitter` cuts request frames, each device decides whether it is addressed.
+Timing follows DOMAIN.md §5: request wire time + turnaround + response wire time, and the bus counts violations.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import select
+import socket
+import threading
+import time
+import tty
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Protocol, Self
+
+Splitter = Callable[[bytes], "tuple[bytes, bytes] | None"]
+"""Cut one complete request frame off the front of the buffer: (frame, rest), or None while incomplete."""
+
+
+class SimulatedDevice(Protocol):
+    """A meter on a simulated line. It sees every frame on the bus and answers only when addressed.
+
+    A device may also carry a float attribute `reply_delay_s` (extra turnaround for its next replies): the line
+    reads it with getattr, so slow or late meters need no special line.
+    """
+
+    def handle(self, frame: bytes) -> bytes | None:
+        """The reply to `frame`, or None to stay silent (not addressed, absent, or a 'no answer' fault)."""
+        ...
+
+
+@dataclass
+class LineStats:
+    """What happened on the bus; assert on these counts, never on durations."""
+
+    requests: int = 0
+    responses: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+    silence_violations: int = 0  # a request started less than min_silence_chars after the previous frame ended
+    collisions: int = 0  # request bytes arrived while a reply was pending or on the wire; or two devices answered
+    discarded_bytes: int = 0  # noise the splitter never made a frame of, dropped after a silence
+
+
+def _reply_delay(device: SimulatedDevice) -> float:
+    delay = getattr(device, "reply_delay_s", 0.0)
+    return float(delay) if isinstance(delay, int | float) else 0.0
+
+
+class SimulatedSerialLine:
+    """Several devices on one serial bus. The driver opens `port` (e.g. /dev/pts/7) with a SerialLink at 8N1.
+
+    With pace=True the line behaves like the wire: a request counts as received len·bits_per_char/baud after its
+    first byte, the addressed device turns around (turnaround_s + its reply_delay_s), and the reply leaves one
+    character per bits_per_char/baud seconds. Parity is never needed: Linux ptys here refuse it.
+    """
+
+    def __init__(
+        self,
+        devices: Sequence[SimulatedDevice],
+        *,
+        splitter: Splitter,
+        baud: int = 9600,
+        bits_per_char: int = 10,
+        pace: bool = True,
+        turnaround_s: float = 0.02,
+        min_silence_chars: float = 3.5,
+    ) -> None:
+        self.devices = list(devices)
+        self.splitter = splitter
+        self.baud, self.bits_per_char, self.pace = baud, bits_per_char, pace
+        self.turnaround_s, self.min_silence_chars = turnaround_s, min_silence_chars
+        self.stats = LineStats()
+        self._master = self._slave = -1
+        self._wake_r = self._wake_w = -1
+        self._port = ""
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._buf = bytearray()
+        self._first_at = 0.0  # arrival of the first byte of the frame in _buf
+        self._last_rx = 0.0
+        self._quiet_since = 0.0  # when the last frame on the bus (request or reply) ended
+
+    @property
+    def char_time_s(self) -> float:
+        return self.bits_per_char / self.baud
+
+    @property
+    def min_silence_s(self) -> float:
+        return self.min_silence_chars * self.char_time_s
+
+    @property
+    def port(self) -> str:
+        """Path of the pseudo-terminal the driver opens."""
+        if not self._port:
+            raise RuntimeError("the line is not started")
+        return self._port
+
+    def start(self) -> Self:
+        self._master, self._slave = os.openpty()
+        # Keep our own handle on the slave side: without one, reads on the master fail with EIO whenever the
+        # driver closes the port between sessions.
+        tty.setraw(self._slave)
+        self._port = os.ttyname(self._slave)
+        self._wake_r, self._wake_w = os.pipe()
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name=f"sim-line {self._port}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is None:
+            return
+        self._stopping.set()
+        os.write(self._wake_w, b"x")
+        self._thread.join(timeout=5)
+        self._thread = None
+        for fd in (self._master, self._slave, self._wake_r, self._wake_w):
+            os.close(fd)
+        self._master = self._slave = self._wake_r = self._wake_w = -1
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- the bus thread ------------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            resync = max(self.min_silence_s, 0.01)
+            ready = select.select([self._master, self._wake_r], [], [], resync if self._buf else 0.5)[0]
+            if self._stopping.is_set():
+                return
+            if self._master in ready:
+                self._receive()
+                self._dispatch()
+            elif self._buf and time.monotonic() - self._last_rx >= resync:
+                # A real slave resynchronises on silence: whatever never became a frame is noise.
+                self.stats.discarded_bytes += len(self._buf)
+                self._buf.clear()
+
+    def _receive(self) -> bool:
+        """Read what the driver wrote; returns False if nothing was there."""
+        try:
+            data = os.read(self._master, 4096)
+        except OSError:
+            return False
+        if not data:
+            return False
+        now = time.monotonic()
+        if not self._buf:
+            self._first_at = now
+            if self._quiet_since and now - self._quiet_since < self.min_silence_s:
+                self.stats.silence_violations += 1
+        self._buf += data
+        self._last_rx = now
+        self.stats.bytes_in += len(data)
+        return True
+
+    def _dispatch(self) -> None:
+        while (cut := self.splitter(bytes(self._buf))) is not None:
+            frame, rest = cut
+            self._buf = bytearray(rest)
+            first_at = self._first_at
+            self._first_at = time.monotonic()
+            self._exchange(frame, first_at)
+
+    def _exchange(self, frame: bytes, first_at: float) -> None:
+        self.stats.requests += 1
+        if self.pace:
+            received_at = first_at + len(frame) * self.char_time_s
+            self._wait_until(received_at, replying=False)
+        else:
+            received_at = time.monotonic()
+        self._quiet_since = received_at
+        replies = [(device, reply) for device in self.devices if (reply := device.handle(frame)) is not None]
+        if not replies:
+            return
+        if len(replies) > 1:
+            self.stats.collisions += 1  # two devices claim the same address: both drive the bus
+        device, reply = replies[0]
+        start = received_at + self.turnaround_s + _reply_delay(device)
+        collided = self._wait_until(start, replying=True)
+        collided |= self._send(reply, start)
+        if collided:
+            self.stats.collisions += 1
+        self.stats.responses += 1
+        self.stats.bytes_out += len(reply)
+
+    def _wait_until(self, when: float, *, replying: bool) -> bool:
+        """Sleep until `when`, still listening: bytes arriving meanwhile are kept; True if they collide."""
+        collided = False
+        while (remaining := when - time.monotonic()) > 0:
+            ready = select.select([self._master], [], [], remaining)[0]
+            if ready and self._receive():
+                collided |= replying
+        return collided
+
+    def _send(self, reply: bytes, start: float) -> bool:
+        if not self.pace:
+            os.write(self._master, reply)
+            self._quiet_since = time.monotonic()
+            return False
+        char_s = self.char_time_s
+        collided = False
+        sent = 0
+        while sent < len(reply):
+            now = time.monotonic()
+            # A UART hands over a character once its last bit is in; send every character that is complete by now.
+            due = min(len(reply), int((now - start) / char_s + 1e-9))
+            if due > sent:
+                os.write(self._master, reply[sent:due])
+                sent = due
+                continue
+            # Sleep in chunks of at least a millisecond: a syscall per character would fall behind at 19200 Bd.
+            collided |= self._wait_until(max(start + (sent + 1) * char_s, now + 0.001), replying=True)
+        self._quiet_since = start + len(reply) * char_s
+        return collided
+
+
+class SimulatedTcpServer:
+    """The same devices behind a TCP port: a meter with its own IP port or a serial gateway (no pacing).
+
+    One thread per client connection; frames are handled one at a time across connections, as a gateway does.
+    """
+
+    def __init__(
+        self,
+        devices: Sequence[SimulatedDevice],
+        *,
+        splitter: Splitter,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        turnaround_s: float = 0.0,
+    ) -> None:
+        self.devices = list(devices)
+        self.splitter = splitter
+        self.host, self._requested_port, self.turnaround_s = host, port, turnaround_s
+        self.stats = LineStats()
+        self._listener: socket.socket | None = None
+        self._threads: list[threading.Thread] = []
+        self._conns: list[socket.socket] = []
+        self._stopping = threading.Event()
+        self._bus = threading.Lock()
+
+    @property
+    def port(self) -> int:
+        if self._listener is None:
+            raise RuntimeError("the server is not started")
+        return int(self._listener.getsockname()[1])
+
+    def start(self) -> Self:
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((self.host, self._requested_port))
+        listener.listen(8)
+        self._listener = listener
+        self._stopping.clear()
+        self._spawn(self._accept, "sim-tcp accept")
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for thread in self._threads:
+            thread.join(timeout=5)
+        self._threads.clear()
+        for conn in self._conns:
+            conn.close()
+        self._conns.clear()
+        if self._listener is not None:
+            self._listener.close()
+            self._listener = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def _spawn(self, target: Callable[[], None], name: str) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        self._threads.append(thread)
+        thread.start()
+
+    def _accept(self) -> None:
+        assert self._listener is not None
+        while not self._stopping.is_set():
+            if not select.select([self._listener], [], [], 0.1)[0]:
+                continue
+            conn, _ = self._listener.accept()
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            self._conns.append(conn)
+            self._spawn(functools.partial(self._serve, conn), "sim-tcp client")
+
+    def _serve(self, conn: socket.socket) -> None:
+        buf = b""
+        while not self._stopping.is_set():
+            try:
+                if not select.select([conn], [], [], 0.1)[0]:
+                    continue
+                data = conn.recv(4096)
+            except OSError:
+                return
+            if not data:
+                return
+            self.stats.bytes_in += len(data)
+            buf += data
+            while (cut := self.splitter(buf)) is not None:
+                frame, buf = cut
+                if not self._answer(conn, frame):
+                    return
+
+    def _answer(self, conn: socket.socket, frame: bytes) -> bool:
+        with self._bus:
+            self.stats.requests += 1
+            replies = [(device, reply) for device in self.devices if (reply := device.handle(frame)) is not None]
+            if not replies:
+                return True
+            device, reply = replies[0]
+            delay = self.turnaround_s + _reply_delay(device)
+            if delay > 0 and self._stopping.wait(delay):
+                return False
+            try:
+                conn.sendall(reply)
+            except OSError:
+                return False
+            self.stats.responses += 1
+            self.stats.bytes_out += len(reply)
+        return True
