@@ -1,0 +1,88 @@
+"""`uchet run`: start the database, simulated meters, the collector and the portal together; stop them together.
+
+Must not implement any of those parts: it only starts, watches and stops them, in the right order.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+import click
+
+from collector.config import Config
+from collector.db import Database, apply_schema, open_database, redact
+
+log = logging.getLogger(__name__)
+
+
+def portal_secret(config: Config, var_dir: Path) -> str:
+    """The session key from its env var; for a local run, a random key kept in var/ (never in config.yaml)."""
+    from_env = os.environ.get(config.portal.secret_key_env)
+    if from_env:
+        return from_env
+    path = var_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()
+
+
+def start_portal(config: Config, database: Database, secret: str) -> subprocess.Popen[bytes]:
+    """The portal under gunicorn (a production WSGI server, not Flask's debug server)."""
+    env = dict(os.environ, UCHET_DATABASE_URL=database.dsn, UCHET_SECRET_KEY=secret)
+    command = [
+        sys.executable, "-m", "gunicorn",
+        "--bind", config.portal.bind,
+        "--workers", str(config.portal.workers),
+        "--access-logfile", "-",
+        "--log-level", "warning",
+        "portal:create_app()",
+    ]  # fmt: skip
+    return subprocess.Popen(command, env=env)
+
+
+def launch(config: Config, config_path: Path) -> int:
+    """Run until Ctrl-C or SIGTERM; return the exit status."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+
+    var_dir = config.database.embedded.data_dir.parent
+    database = open_database(config.database.dsn, config.database.embedded.data_dir, config.database.dsn_env)
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        backend = apply_schema(database.dsn)
+        click.echo(f"database: {database.kind} ({backend}) at {redact(database.dsn)}")
+        children.append(start_portal(config, database, portal_secret(config, var_dir)))
+        click.echo(f"portal: http://{config.portal.bind}/   (Ctrl-C stops everything)")
+        while not stop.wait(0.5):
+            for child in children:
+                if child.poll() is not None:
+                    click.echo(f"a component exited with status {child.returncode}; stopping", err=True)
+                    return 1
+        return 0
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        database.stop()
+        click.echo("stopped")
