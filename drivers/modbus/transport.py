@@ -11,7 +11,7 @@ import struct
 import time
 from typing import NoReturn
 
-from drivers.errors import FramingError
+from drivers.errors import FramingError, LinkTimeout
 from drivers.link import Link
 from drivers.modbus.pdu import crc_ok, rtu_adu
 from drivers.trace import Direction
@@ -62,20 +62,27 @@ class ModbusTransport:
 
     def _rtu(self, unit_id: int, pdu: bytes, timeout_s: float) -> bytes:
         deadline = self._send(rtu_adu(unit_id, pdu), timeout_s)
+        while True:
+            adu = self._read_rtu_frame(deadline)
+            if adu[0] == unit_id and (adu[1] & 0x7F) == pdu[0]:
+                return adu[1:-2]
+            # A whole, valid reply of another meter (one that answered after we gave up on it): skip it and keep
+            # waiting for ours rather than failing the exchange.
+            self._note(adu, "late reply of another unit, skipped")
+
+    def _read_rtu_frame(self, deadline: float) -> bytes:
         head = self.link.read_exact(2, deadline)
-        if head[0] != unit_id or (head[1] & 0x7F) != pdu[0]:
-            self._reject(head + self.link.discard_input(), "reply from another unit or function")
         if head[1] & 0x80:
             body = self.link.read_exact(3, deadline)  # exception code + CRC
         elif head[1] in (3, 4):
             count = self.link.read_exact(1, deadline)
             body = count + self.link.read_exact(count[0] + 2, deadline)
         else:
-            self._reject(head + self.link.discard_input(), "unsupported function in reply")
+            self._reject(head, "not a register reply")
         adu = head + body
         if not crc_ok(adu):
             self._reject(adu, "bad CRC")
-        return adu[1:-2]
+        return adu
 
     def _mbap(self, unit_id: int, pdu: bytes, timeout_s: float) -> bytes:
         self._tid = (self._tid + 1) & 0xFFFF
@@ -85,7 +92,7 @@ class ModbusTransport:
             head = self.link.read_exact(7, deadline)
             tid, protocol, length, unit = struct.unpack(">HHHB", head)
             if protocol != 0 or not 2 <= length <= 254:
-                self._reject(head + self.link.discard_input(), "not an MBAP header")
+                self._reject(head, "not an MBAP header")
             body = self.link.read_exact(length - 1, deadline)
             if tid != self._tid:
                 continue  # a late reply to a request we already gave up on: skip it, keep waiting for ours
@@ -93,8 +100,24 @@ class ModbusTransport:
                 self._reject(head + body, "reply from another unit or function")
             return body
 
-    def _reject(self, frame: bytes, why: str) -> NoReturn:
+    def _note(self, frame: bytes, why: str) -> None:
         note = getattr(self.link, "note", None)
         if callable(note):
             note(Direction.RX, frame, why)
-        raise FramingError(f"{why}: {frame.hex()}")
+
+    def _reject(self, frame: bytes, why: str) -> NoReturn:
+        """Drop the rest of a garbled frame (until the line is quiet) so the next exchange starts clean."""
+        rest = self._drain()
+        self._note(frame + rest, why)
+        raise FramingError(f"{why}: {(frame + rest).hex()}")
+
+    def _drain(self) -> bytes:
+        quiet_s = max(2 * self.silence_s, 0.01)
+        dropped = bytearray()
+        give_up = time.monotonic() + 1.0  # a babbling device must not hold us forever
+        while time.monotonic() < give_up:
+            try:
+                dropped += self.link.read_some(time.monotonic() + quiet_s)
+            except LinkTimeout:
+                break
+        return bytes(dropped)

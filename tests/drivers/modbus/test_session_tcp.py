@@ -1,0 +1,58 @@
+"""ModbusSession over TCP: Modbus TCP (MBAP) to meters behind one port, and RTU through a serial gateway."""
+
+from __future__ import annotations
+
+from drivers.link import TcpLink
+from drivers.modbus import Framing, ModbusSession, load_map
+from drivers.record import Quality
+from drivers.sim.line import SimulatedTcpServer
+from drivers.sim.modbus_frame import split_rtu_request
+from drivers.sim.modbus_meter import Fault, SimulatedModbusMeter
+from tests.drivers.modbus.conftest import LINE_METERS
+from tests.drivers.modbus.test_session_line import assert_matches_simulator
+
+
+def test_modbus_tcp_reads_every_map(tcp_meters: dict[int, SimulatedModbusMeter], tcp_link: TcpLink) -> None:
+    for unit, meter in tcp_meters.items():
+        meter.frozen = True
+        register_map = load_map(LINE_METERS[unit])
+        with ModbusSession(tcp_link, unit_id=unit, register_map=register_map, framing=Framing.TCP) as session:
+            assert_matches_simulator(session.read_registers(), meter)
+            assert session.read_nameplate().serial is not None
+
+
+def test_modbus_tcp_skips_a_late_reply_by_transaction_id(
+    tcp_meters: dict[int, SimulatedModbusMeter], tcp_link: TcpLink
+) -> None:
+    tcp_meters[2].fault = Fault.LATE
+    tcp_meters[2].late_s = 0.3
+    sdm120 = load_map("eastron_sdm120")
+    with ModbusSession(
+        tcp_link, unit_id=2, register_map=sdm120, framing=Framing.TCP, timeout_s=0.1, retries=0
+    ) as session:
+        assert {r.quality for r in session.read_registers()} == {Quality.TIMEOUT}
+        tcp_meters[2].fault = Fault.NONE
+        session.timeout_s = 2.0
+        readings = session.read_registers()
+    assert {r.quality for r in readings} == {Quality.GOOD}
+
+
+def test_absent_unit_behind_tcp_times_out(tcp_link: TcpLink) -> None:
+    with ModbusSession(
+        tcp_link, unit_id=9, register_map=load_map("eastron_sdm630"), framing=Framing.TCP, timeout_s=0.1
+    ) as session:
+        assert {r.quality for r in session.read_registers()} == {Quality.TIMEOUT}
+
+
+def test_rtu_through_a_tcp_gateway() -> None:
+    meters = [SimulatedModbusMeter("eastron_sdm120", 7, seed=7), SimulatedModbusMeter("carlo_gavazzi_em24", 8)]
+    with SimulatedTcpServer(meters, splitter=split_rtu_request, turnaround_s=0.002) as gateway:
+        link = TcpLink(host="127.0.0.1", port=gateway.port)
+        link.open()
+        try:
+            for meter, name in zip(meters, ("eastron_sdm120", "carlo_gavazzi_em24"), strict=True):
+                meter.frozen = True
+                with ModbusSession(link, unit_id=meter.unit_id, register_map=load_map(name)) as session:
+                    assert_matches_simulator(session.read_registers(), meter)
+        finally:
+            link.close()
