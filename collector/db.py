@@ -96,8 +96,13 @@ def split_schema(text: str) -> tuple[str, list[str]]:
 
 
 def timescale_available(conn: psycopg.Connection[Any]) -> bool:
-    row = conn.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'timescaledb'").fetchone()
-    return row is not None
+    """The extension is installed, or can be: its files exist and the server preloads its library."""
+    row = conn.execute(
+        """SELECT installed_version IS NOT NULL
+                  OR current_setting('shared_preload_libraries') ~ '(^|[ ,])timescaledb([ ,]|$)'
+             FROM pg_available_extensions WHERE name = 'timescaledb'"""
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def apply_schema(dsn: str, schema_path: Path = SCHEMA_PATH) -> str:
