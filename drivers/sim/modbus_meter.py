@@ -46,6 +46,7 @@ class SimulatedModbusMeter:
         utc_offset_h: int = 3,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self.model_name = model  # the register-map name of the same model (drivers.modbus.MAP_NAMES)
         self.model: Model = MODELS[model]
         self.unit_id, self.framing = unit_id, framing
         self.rng = random.Random(seed if seed is not None else unit_id)
