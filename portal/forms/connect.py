@@ -1,0 +1,102 @@
+"""The «Подключить ПУ» form, for individuals and for legal entities (the account's kind picks the fields).
+
+Must not route the request: it only checks the fields of DOMAIN.md §1 and collects warnings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, StringField
+from wtforms.validators import ValidationError
+
+from portal.rules.contract import check_contract
+from portal.rules.ogrn import check_ogrn, check_registry_date, year_mismatch_warning
+from portal.rules.serial import normalise_serial
+
+SETTLEMENT_PLACEHOLDER = "Выберите из списка или укажите другой населенный пункт"
+WARNING_CAUTION = "Будьте внимательны, ошибка при вводе данных приведёт к отклонению заявки."
+# The easternmost zone decides "today": a date is in the future only if it is so everywhere in Russia.
+_EASTERNMOST = ZoneInfo("Asia/Kamchatka")
+
+
+class _RegistryDateField(DateField):
+    """Keeps the typed text; parsing and its Russian errors are in rules/ogrn.check_registry_date."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        self.raw_text = valuelist[0] if valuelist else ""
+        self.data = None
+
+
+class ConnectForm(FlaskForm):
+    settlement = StringField("Населенный пункт")
+    settlement_id = HiddenField()
+    serial = StringField("Серийный номер прибора учета")
+    contract = StringField("Номер договора энергоснабжения или номер лицевого счета")
+    org_name = StringField("Наименование организации")
+    ogrn = StringField("Номер записи в ЕГРЮЛ или ЕГРИП")
+    registry_date = _RegistryDateField("Дата внесения в реестр")
+
+    def __init__(self, *args: Any, legal: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.legal = legal
+        self.clean: dict[str, Any] = {}
+        self.warnings: list[str] = []
+        if not legal:
+            del self.org_name
+            del self.ogrn
+            del self.registry_date
+
+    def validate_settlement(self, field: StringField) -> None:
+        text = " ".join((field.data or "").split())
+        if len(text) < 2:
+            raise ValidationError("Выберите населенный пункт из списка или укажите другой")
+        if len(text) > 200:
+            raise ValidationError("Слишком длинное название населенного пункта")
+        self.clean["settlement"] = text
+
+    def validate_serial(self, field: StringField) -> None:
+        check = normalise_serial(field.data or "")
+        if check.error:
+            raise ValidationError(check.error)
+        self.clean["serial_typed"] = (field.data or "").strip()
+        self.clean["serial"] = check.serial
+
+    def validate_contract(self, field: StringField) -> None:
+        check = check_contract(field.data or "")
+        if check.error:
+            raise ValidationError(check.error)
+        self.clean["contract_typed"] = check.contract
+        self.clean["contract_key"] = check.key
+
+    def validate_org_name(self, field: StringField) -> None:
+        text = " ".join((field.data or "").split())
+        if len(text) < 2:
+            raise ValidationError("Укажите наименование организации")
+        if len(text) > 300:
+            raise ValidationError("Слишком длинное наименование организации")
+        self.clean["org_name"] = text
+
+    def validate_ogrn(self, field: StringField) -> None:
+        check = check_ogrn(field.data or "")
+        if check.error:
+            raise ValidationError(check.error)
+        self.clean["ogrn"] = check.number
+
+    def validate_registry_date(self, field: _RegistryDateField) -> None:
+        today = dt.datetime.now(_EASTERNMOST).date()
+        value, error = check_registry_date(getattr(field, "raw_text", ""), today)
+        if error:
+            raise ValidationError(error)
+        self.clean["registry_date"] = value
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        ok = super().validate(extra_validators)
+        if ok and self.legal:
+            warning = year_mismatch_warning(self.clean["ogrn"], self.clean["registry_date"])
+            if warning:
+                self.warnings.append(warning)
+        return ok

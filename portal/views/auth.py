@@ -1,0 +1,138 @@
+"""Registration, login, logout and password reset.
+
+Must not reveal whether an e-mail is registered on login or reset, and must not put personal data in URLs.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user, login_required
+
+from portal import mail
+from portal.accounts import end_session, start_session, token_digest
+from portal.db import get_db
+from portal.forms.auth import CONSENT_VERSION, LoginForm, RegisterForm, ResetForm, ResetRequestForm
+from portal.passwords import hash_password, verify_password
+from portal.store import accounts as account_store
+from portal.store import audit as audit_store
+from portal.store import sessions as session_store
+from portal.throttle import check, client_ip
+
+bp = Blueprint("auth", __name__)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register() -> ResponseReturnValue:
+    form = RegisterForm()
+    if form.is_submitted():
+        check("register:ip", client_ip())
+    if form.validate_on_submit():
+        conn = get_db()
+        clean = form.clean
+        if account_store.email_taken(conn, clean["email"]):
+            form.email.errors = ["Этот адрес уже зарегистрирован. Войдите или восстановите пароль."]
+            return render_template("auth/register.html", form=form, consent_version=CONSENT_VERSION)
+        with conn.transaction():
+            user_id = account_store.create_user(
+                conn,
+                role="consumer",
+                consumer_kind=clean["kind"],
+                email=clean["email"],
+                full_name=clean["full_name"],
+                organisation=clean["organisation"],
+                phone=clean["phone"],
+                password_hash=hash_password(form.password.data or ""),
+            )
+            account_store.record_consent(conn, user_id, CONSENT_VERSION, client_ip())
+            audit_store.audit(
+                conn, user_id, "user.register", "user", user_id, {"consent": CONSENT_VERSION}, client_ip()
+            )
+        flash("Регистрация завершена. Войдите в личный кабинет.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/register.html", form=form, consent_version=CONSENT_VERSION)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = (form.email.data or "").strip()
+        check("login:ip", client_ip())
+        check("login:account", email)
+        conn = get_db()
+        user = account_store.user_by_email(conn, email)
+        ok = verify_password(user["password_hash"] if user else None, form.password.data or "")
+        if user is None or not ok or not user["is_active"]:
+            flash("Неверный адрес электронной почты или пароль.", "error")
+            return render_template("auth/login.html", form=form), 200
+        session.clear()  # a fresh CSRF token for the logged-in session
+        response = redirect(url_for("pages.index"))
+        with conn.transaction():
+            start_session(response, int(user["id"]))
+            audit_store.audit(conn, int(user["id"]), "user.login", "user", user["id"], ip=client_ip())
+        return response
+    return render_template("auth/login.html", form=form)
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> ResponseReturnValue:
+    response = redirect(url_for("auth.login"))
+    conn = get_db()
+    with conn.transaction():
+        end_session(response)
+        audit_store.audit(conn, int(current_user.id), "user.logout", "user", current_user.id, ip=client_ip())
+    session.clear()
+    return response
+
+
+@bp.route("/reset", methods=["GET", "POST"])
+def reset_request() -> ResponseReturnValue:
+    form = ResetRequestForm()
+    if form.validate_on_submit():
+        email = (form.email.data or "").strip()
+        check("reset:ip", client_ip())
+        check("reset:account", email)
+        conn = get_db()
+        user = account_store.user_by_email(conn, email)
+        if user is not None and user["is_active"]:
+            token = secrets.token_urlsafe(32)
+            with conn.transaction():
+                session_store.create_reset(
+                    conn, token_digest(token), int(user["id"]), int(current_app.config["RESET_LIFETIME_S"])
+                )
+                link = (current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")) + url_for(
+                    "auth.reset", token=token
+                )
+                body = (
+                    "Для смены пароля в личном кабинете перейдите по ссылке (действует один час, один раз):\n"
+                    f"{link}\n\nЕсли вы не запрашивали смену пароля, ничего не делайте."
+                )
+                mail.send(conn, str(user["email"]), "Восстановление пароля", body)
+        flash("Если адрес зарегистрирован, на него отправлено письмо со ссылкой для смены пароля.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html", form=form)
+
+
+@bp.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str) -> ResponseReturnValue:
+    conn = get_db()
+    if session_store.valid_reset_user(conn, token_digest(token)) is None:
+        flash("Ссылка недействительна или устарела. Запросите новую.", "error")
+        return redirect(url_for("auth.reset_request"))
+    form = ResetForm()
+    if form.validate_on_submit():
+        with conn.transaction():
+            user_id = session_store.use_reset(conn, token_digest(token))
+            if user_id is None:
+                flash("Ссылка недействительна или устарела. Запросите новую.", "error")
+                return redirect(url_for("auth.reset_request"))
+            account_store.set_password(conn, user_id, hash_password(form.password.data or ""))
+            session_store.revoke_user_sessions(conn, user_id)
+            audit_store.audit(conn, user_id, "user.password_reset", "user", user_id, ip=client_ip())
+        flash("Пароль изменён. Войдите с новым паролем.", "success")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, token=token)
