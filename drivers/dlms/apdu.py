@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-
 from dlms_cosem import cosem, dlms_data, enumerations, security
 from dlms_cosem.connection import DlmsConnection, XDlmsApduFactory
 from dlms_cosem.cosem.capture_object import CaptureObject
@@ -59,7 +58,7 @@ class AccessError:
     @property
     def name(self) -> str:
         try:
-            return enumerations.DataAccessResult(self.code).name.lower()
+            return str(enumerations.DataAccessResult(self.code).name).lower()
         except ValueError:
             return f"result {self.code}"
 
@@ -191,7 +190,12 @@ def _to_response(apdu: Any) -> Response:
     if isinstance(apdu, (xdlms.GetResponseNormalWithError, xdlms.GetResponseLastBlockWithError)):
         return AccessError(int(apdu.error))
     if isinstance(apdu, xdlms.GetResponseWithList):
-        return GetList([AccessError(int(i)) if isinstance(i, enumerations.DataAccessResult) else _py(i) for i in apdu.response_data])
+        return GetList(
+            [
+                AccessError(int(i)) if isinstance(i, enumerations.DataAccessResult) else _py(i)
+                for i in apdu.response_data
+            ]
+        )
     if isinstance(apdu, xdlms.SetResponseNormal):
         ok = apdu.result == enumerations.DataAccessResult.SUCCESS
         return SetResult(None if ok else AccessError(int(apdu.result)))
@@ -294,7 +298,9 @@ def parse_request(data: bytes) -> ServerRequest:
 
 def encode_aare(*, accepted: bool, auth: int, max_pdu: int, auth_failed: bool = False) -> bytes:
     user_diag = enumerations.AcseServiceUserDiagnostics
-    diagnostic = user_diag.NULL if accepted else (user_diag.AUTHENTICATION_FAILED if auth_failed else user_diag.NO_REASON_GIVEN)
+    diagnostic = (
+        user_diag.NULL if accepted else (user_diag.AUTHENTICATION_FAILED if auth_failed else user_diag.NO_REASON_GIVEN)
+    )
     conformance = Conformance(
         general_block_transfer=False,
         block_transfer_with_get_or_read=True,
@@ -306,7 +312,9 @@ def encode_aare(*, accepted: bool, auth: int, max_pdu: int, auth_failed: bool = 
     )
     initiate = xdlms.InitiateResponse(negotiated_conformance=conformance, server_max_receive_pdu_size=max_pdu)
     aare = acse.ApplicationAssociationResponse(
-        result=enumerations.AssociationResult.ACCEPTED if accepted else enumerations.AssociationResult.REJECTED_PERMANENT,
+        result=enumerations.AssociationResult.ACCEPTED
+        if accepted
+        else enumerations.AssociationResult.REJECTED_PERMANENT,
         result_source_diagnostics=diagnostic,
         authentication=enumerations.AuthenticationMechanism(auth) if auth else None,
         user_information=acse.UserInformation(content=initiate) if accepted else None,

@@ -33,7 +33,9 @@ class CosemDateTime:
         return self.moment is not None and not (self.status or 0) & (CLOCK_STATUS_INVALID | CLOCK_STATUS_DOUBTFUL)
 
 
-def decode(raw: bytes, *, fallback_utc_offset_min: int | None = None, inverted_deviation: bool = False) -> CosemDateTime:
+def decode(
+    raw: bytes, *, fallback_utc_offset_min: int | None = None, inverted_deviation: bool = False
+) -> CosemDateTime:
     """Decode a COSEM date-time.
 
     `inverted_deviation`: some meters send the deviation as the UTC offset (+180 for Moscow) instead of the

@@ -71,9 +71,7 @@ def encode_server_address(logical: int, physical: int | None, size: int = 0) -> 
     if size == 4:
         if logical > 0x3FFF or physical > 0x3FFF:
             raise ConfigurationError("four-byte HDLC server address needs logical and physical <= 16383")
-        return bytes(
-            ((logical >> 7) << 1, (logical & 0x7F) << 1, (physical >> 7) << 1, ((physical & 0x7F) << 1) | 1)
-        )
+        return bytes(((logical >> 7) << 1, (logical & 0x7F) << 1, (physical >> 7) << 1, ((physical & 0x7F) << 1) | 1))
     raise ConfigurationError(f"HDLC server address size must be 1, 2 or 4, got {size}")
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from drivers.dlms import objects
@@ -119,7 +120,7 @@ class ProfileReader:
             if column.class_id in (objects.CLASS_REGISTER, 4):
                 cells.append(self.session.to_reading(column.obis, value, moment))
             elif isinstance(value, int) and not isinstance(value, bool):
-                cells.append(Reading(column.obis, _decimal(value), None, moment))
+                cells.append(Reading(column.obis, Decimal(value), None, moment))
             else:
                 cells.append(Reading(column.obis, None, None, moment, Quality.DECODE_ERROR, repr(value)[:40]))
         return cells
@@ -136,9 +137,3 @@ class ProfileReader:
         for column, value in zip(columns, buffer[-1], strict=False):
             if column.attribute == 3:
                 self.session.scalers.learn(column.obis, value)
-
-
-def _decimal(value: int) -> object:
-    from decimal import Decimal
-
-    return Decimal(value)

@@ -35,7 +35,8 @@ class ScalerCache:
         """Take a scaler_unit structure {integer scaler, enum unit}; False if it is not one."""
         if isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value):
             scaler, unit = value
-            assert isinstance(scaler, int) and isinstance(unit, int)
+            assert isinstance(scaler, int)
+            assert isinstance(unit, int)
             self.known[obis] = ScalerUnit(scaler, unit_symbol(unit))
             return True
         return False

@@ -147,11 +147,14 @@ class DlmsSession:
     def read_nameplate(self) -> Nameplate:
         codes = [*objects.NAMEPLATE, objects.CT_RATIO, objects.VT_RATIO]
         values = self.client.get_many([AttributeRef(objects.CLASS_DATA, c, 2) for c in codes])
-        fields: dict[str, str | None] = {}
-        for code, value in zip(objects.NAMEPLATE, values, strict=False):
-            fields[objects.NAMEPLATE[code]] = _text(value)
+        text = {objects.NAMEPLATE[c]: _text(v) for c, v in zip(objects.NAMEPLATE, values, strict=False)}
         return Nameplate(
-            **fields,
+            serial=text["serial"],
+            model=text["model"],
+            manufacturer=text["manufacturer"],
+            firmware=text["firmware"],
+            manufactured=text["manufactured"],
+            spodes_version=text["spodes_version"],
             ct_ratio=_ratio(values[-2]),
             vt_ratio=_ratio(values[-1]),
         )

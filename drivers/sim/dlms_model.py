@@ -96,7 +96,9 @@ class MeterModel:
             inc = self.increment_wh(index)
             yield self.slot_time(index), (inc, 0, inc * 3 // 10, inc // 20)
 
-    def billing_rows(self, start: datetime, end: datetime, *, monthly: bool) -> Iterator[tuple[datetime, dict[str, int]]]:
+    def billing_rows(
+        self, start: datetime, end: datetime, *, monthly: bool
+    ) -> Iterator[tuple[datetime, dict[str, int]]]:
         local = max(start, self.oldest()).astimezone(self.zone)
         day = local.replace(hour=0, minute=0, second=0, microsecond=0)
         if monthly:
@@ -105,10 +107,7 @@ class MeterModel:
             moment = day.astimezone(UTC)
             if moment >= start:
                 yield moment, self.registers(moment)
-            if monthly:
-                day = (day + timedelta(days=32)).replace(day=1)
-            else:
-                day = day + timedelta(days=1)
+            day = (day + timedelta(days=32)).replace(day=1) if monthly else day + timedelta(days=1)
 
     def events(self, journal: int, start: datetime, end: datetime) -> Iterator[tuple[datetime, int]]:
         plan = JOURNAL_PLAN.get(journal)

@@ -128,10 +128,10 @@ class HdlcPort:
 
     def _frame(self, control: int, info: bytes = b"", segmented: bool = False) -> bytes:
         out = hdlc.encode_frame(self._client_addr, self.address, control, info, segmented)
+        self._last = out  # a repeat goes out undamaged
         if self.faults.bad_fcs_frames > 0:
             self.faults.bad_fcs_frames -= 1
             out = out[:-3] + bytes((out[-3] ^ 0xFF,)) + out[-2:]
-        self._last = out
         return out
 
     def _station(self, frame: hdlc.HdlcFrame) -> bytes | None:
