@@ -1,0 +1,306 @@
+"""What the collector puts in its spool: typed items, their one-line wire form, and the converter from drivers' records.
+
+Must not touch the disk or the database; a value that is not GOOD never becomes an item (the caller counts it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Literal
+
+from drivers.record import Event, Nameplate, ProfileRow, Quality, Reading
+
+Source = Literal["register", "profile", "daily", "monthly"]
+SOURCES: frozenset[str] = frozenset(("register", "profile", "daily", "monthly"))
+_METER_CODE = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")  # the same rule as meters.code and MeterConfig.id
+_OBIS = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")  # the same rule as obis.code
+_INT32 = (-(2**31), 2**31 - 1)
+
+
+def _check_meter(meter: str) -> None:
+    if not _METER_CODE.match(meter):
+        raise ValueError(f"not a meter code: {meter!r}")
+
+
+def _utc(ts: datetime, what: str) -> datetime:
+    if ts.tzinfo is None:
+        raise ValueError(f"{what} must be timezone-aware")
+    return ts.astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ReadingItem:
+    """One value to store in `readings`, keyed by (meter, obis, ts). Validated here so no row can poison the store."""
+
+    meter: str  # meters.code (the id in config.yaml)
+    obis: str  # six dotted groups, e.g. "1.0.1.8.0.255"
+    ts: datetime  # aware; normalised to UTC
+    value: Decimal
+    source: Source
+    estimated: bool = False
+    status: int | None = None  # the meter's AMR status word
+
+    def __post_init__(self) -> None:
+        _check_meter(self.meter)
+        if not _OBIS.match(self.obis):
+            raise ValueError(f"not an OBIS code: {self.obis!r}")
+        object.__setattr__(self, "ts", _utc(self.ts, "ReadingItem.ts"))
+        if not self.value.is_finite():
+            raise ValueError(f"not a finite value: {self.value!r}")
+        if self.source not in SOURCES:
+            raise ValueError(f"unknown source {self.source!r}")
+        if self.status is not None and not _INT32[0] <= self.status <= _INT32[1]:
+            raise ValueError(f"status word out of int32 range: {self.status}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EventItem:
+    """One journal entry for `events`, keyed by (meter, journal, ts, code)."""
+
+    meter: str
+    journal: int  # 0..13 of 0.0.99.98.x
+    ts: datetime
+    code: int
+    data: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _check_meter(self.meter)
+        if not 0 <= self.journal <= 13:
+            raise ValueError(f"journal out of 0..13: {self.journal}")
+        if not _INT32[0] <= self.code <= _INT32[1]:
+            raise ValueError(f"event code out of int32 range: {self.code}")
+        object.__setattr__(self, "ts", _utc(self.ts, "EventItem.ts"))
+        object.__setattr__(self, "data", dict(self.data))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MeterStatusItem:
+    """The outcome of one session with a meter, for `meter_status`. Replays are harmless: older attempts lose."""
+
+    meter: str
+    attempt_at: datetime
+    success: bool
+    error_class: str | None = None  # timeout, link, auth, framing, device, config
+    error: str | None = None
+    clock_drift_s: float | None = None  # meter minus host; None when the clock was not read
+
+    def __post_init__(self) -> None:
+        _check_meter(self.meter)
+        object.__setattr__(self, "attempt_at", _utc(self.attempt_at, "MeterStatusItem.attempt_at"))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class NameplateItem:
+    """What the meter says about itself, for the `meters` row (reported_serial, firmware, …). None keeps a field."""
+
+    meter: str
+    read_at: datetime
+    reported_serial: str | None = None
+    firmware: str | None = None
+    manufactured: str | None = None
+    spodes_version: str | None = None
+    ct_ratio: Decimal | None = None
+    vt_ratio: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        _check_meter(self.meter)
+        object.__setattr__(self, "read_at", _utc(self.read_at, "NameplateItem.read_at"))
+        for ratio in (self.ct_ratio, self.vt_ratio):
+            if ratio is not None and not (ratio.is_finite() and ratio > 0):
+                raise ValueError(f"a CT/VT ratio must be positive: {ratio}")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CompletenessItem:
+    """How many load-profile slots of a local day arrived, for `meter_completeness` (the latest count wins)."""
+
+    meter: str
+    day: date  # in the meter's local time zone
+    expected: int
+    received: int
+    permanent_gaps: int = 0
+
+    def __post_init__(self) -> None:
+        _check_meter(self.meter)
+        if min(self.expected, self.received, self.permanent_gaps) < 0:
+            raise ValueError("completeness counts must not be negative")
+
+
+Item = ReadingItem | EventItem | MeterStatusItem | NameplateItem | CompletenessItem
+
+
+# ---------------------------------------------------------------- wire form (one line per item)
+#
+# A reading is the hot path (a million rows a day per few thousand meters), so its line is
+# "R<TAB>meter<TAB>obis<TAB>" followed by the rest of the `readings` row already in PostgreSQL COPY text
+# format (ts, value, source, estimated, status). The store only swaps the two codes for ids and streams the
+# line to COPY: no Python objects are rebuilt. Meter codes and OBIS codes cannot hold a tab (validated above).
+# Every other kind is rare and travels as JSON.
+
+_NULL = "\\N"
+
+
+def encode_reading(item: ReadingItem) -> str:
+    status = _NULL if item.status is None else str(item.status)
+    return (
+        f"R\t{item.meter}\t{item.obis}\t{item.ts.isoformat()}\t{item.value}\t{item.source}\t"
+        f"{'t' if item.estimated else 'f'}\t{status}"
+    )
+
+
+def encode(items: Iterable[Item]) -> str:
+    """Items as lines of text (no trailing newline), the spool's payload."""
+    lines: list[str] = []
+    for item in items:
+        if isinstance(item, ReadingItem):
+            lines.append(encode_reading(item))
+        elif isinstance(item, EventItem):
+            doc = [item.meter, item.journal, item.ts.isoformat(), item.code, dict(item.data)]
+            lines.append("E\t" + json.dumps(doc, ensure_ascii=False))
+        elif isinstance(item, MeterStatusItem):
+            doc = [
+                item.meter,
+                item.attempt_at.isoformat(),
+                item.success,
+                item.error_class,
+                item.error,
+                item.clock_drift_s,
+            ]
+            lines.append("S\t" + json.dumps(doc, ensure_ascii=False))
+        elif isinstance(item, NameplateItem):
+            doc = [
+                item.meter,
+                item.read_at.isoformat(),
+                item.reported_serial,
+                item.firmware,
+                item.manufactured,
+                item.spodes_version,
+                None if item.ct_ratio is None else str(item.ct_ratio),
+                None if item.vt_ratio is None else str(item.vt_ratio),
+            ]
+            lines.append("N\t" + json.dumps(doc, ensure_ascii=False))
+        else:
+            doc = [item.meter, item.day.isoformat(), item.expected, item.received, item.permanent_gaps]
+            lines.append("C\t" + json.dumps(doc, ensure_ascii=False))
+    return "\n".join(lines)
+
+
+def decode_line(line: str) -> Item:
+    """One line back to its item (the store decodes only the rare kinds; readings stay text)."""
+    kind, _, rest = line.partition("\t")
+    if kind == "R":
+        meter, obis, ts, value, source, estimated, status = rest.split("\t")
+        return ReadingItem(
+            meter=meter,
+            obis=obis,
+            ts=datetime.fromisoformat(ts),
+            value=Decimal(value),
+            source=source,  # type: ignore[arg-type]  # checked in __post_init__
+            estimated=estimated == "t",
+            status=None if status == _NULL else int(status),
+        )
+    doc = json.loads(rest)
+    if kind == "E":
+        return EventItem(meter=doc[0], journal=doc[1], ts=datetime.fromisoformat(doc[2]), code=doc[3], data=doc[4])
+    if kind == "S":
+        return MeterStatusItem(
+            meter=doc[0],
+            attempt_at=datetime.fromisoformat(doc[1]),
+            success=doc[2],
+            error_class=doc[3],
+            error=doc[4],
+            clock_drift_s=doc[5],
+        )
+    if kind == "N":
+        return NameplateItem(
+            meter=doc[0],
+            read_at=datetime.fromisoformat(doc[1]),
+            reported_serial=doc[2],
+            firmware=doc[3],
+            manufactured=doc[4],
+            spodes_version=doc[5],
+            ct_ratio=None if doc[6] is None else Decimal(doc[6]),
+            vt_ratio=None if doc[7] is None else Decimal(doc[7]),
+        )
+    if kind == "C":
+        return CompletenessItem(
+            meter=doc[0], day=date.fromisoformat(doc[1]), expected=doc[2], received=doc[3], permanent_gaps=doc[4]
+        )
+    raise ValueError(f"unknown spool line kind {kind!r}")
+
+
+def decode(payload: str) -> list[Item]:
+    return [decode_line(line) for line in payload.split("\n") if line]
+
+
+# ---------------------------------------------------------------- drivers' records → items
+
+
+@dataclass(frozen=True, slots=True)
+class Converted:
+    """Items to spool, and the readings refused because their quality is not GOOD (the caller counts them)."""
+
+    items: list[ReadingItem]
+    refused: list[Reading]
+
+
+def readings_to_items(meter: str, readings: Iterable[Reading], *, source: Source = "register") -> Converted:
+    """Register reads → items. A garbled, timed-out or refused value is never stored as a value."""
+    items: list[ReadingItem] = []
+    refused: list[Reading] = []
+    for reading in readings:
+        if reading.quality is not Quality.GOOD or reading.value is None or not reading.value.is_finite():
+            refused.append(reading)
+            continue
+        items.append(
+            ReadingItem(meter=meter, obis=str(reading.obis), ts=reading.ts, value=reading.value, source=source)
+        )
+    return Converted(items, refused)
+
+
+def profile_to_items(
+    meter: str, rows: Iterable[ProfileRow], *, source: Source = "profile", estimated: bool = False
+) -> Converted:
+    """Profile captures → items at the capture time of each row, with the row's status word."""
+    items: list[ReadingItem] = []
+    refused: list[Reading] = []
+    for row in rows:
+        for reading in row.values:
+            if reading.quality is not Quality.GOOD or reading.value is None or not reading.value.is_finite():
+                refused.append(reading)
+                continue
+            items.append(
+                ReadingItem(
+                    meter=meter,
+                    obis=str(reading.obis),
+                    ts=row.ts,
+                    value=reading.value,
+                    source=source,
+                    estimated=estimated,
+                    status=row.status,
+                )
+            )
+    return Converted(items, refused)
+
+
+def events_to_items(meter: str, events: Sequence[Event]) -> list[EventItem]:
+    """Journal entries → items; the text is not stored per row (event_codes holds it)."""
+    return [EventItem(meter=meter, journal=e.journal, ts=e.ts, code=e.code, data=e.data) for e in events]
+
+
+def nameplate_to_item(meter: str, nameplate: Nameplate, read_at: datetime) -> NameplateItem:
+    return NameplateItem(
+        meter=meter,
+        read_at=read_at,
+        reported_serial=nameplate.serial,
+        firmware=nameplate.firmware,
+        manufactured=nameplate.manufactured,
+        spodes_version=nameplate.spodes_version,
+        ct_ratio=nameplate.ct_ratio,
+        vt_ratio=nameplate.vt_ratio,
+    )
