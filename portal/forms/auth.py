@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, TelField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import ValidationError
 
 from portal.rules import account
@@ -19,7 +20,7 @@ CONSENT_VERSION = "2025-01"
 class RegisterForm(FlaskForm):
     kind = RadioField(
         "Тип потребителя",
-        choices=[("individual", "Физическое лицо"), ("legal", "Юридическое лицо или ИП")],
+        choices=[SelectChoice("individual", "Физическое лицо"), SelectChoice("legal", "Юридическое лицо или ИП")],
         default="individual",
     )
     full_name = StringField("ФИО")

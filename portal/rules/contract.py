@@ -24,8 +24,9 @@ class ContractCheck:
 
 def check_contract(typed: str) -> ContractCheck:
     """Return the number as typed (trimmed, without «№») and its match key, or a Russian error."""
-    text = unicodedata.normalize("NFKC", typed or "").strip()
-    text = text.lstrip("№").strip()
+    # «№» first: NFKC would turn it into "No".
+    text = (typed or "").strip().lstrip("№").strip()
+    text = unicodedata.normalize("NFKC", text).strip()
     text = re.sub(r"\s+", " ", text)
     if not text:
         return ContractCheck(None, None, "Укажите номер договора энергоснабжения или номер лицевого счета")

@@ -24,8 +24,9 @@ class SerialCheck:
 
 def normalise_serial(typed: str) -> SerialCheck:
     """Return the serial as stored (leading zeros kept) or a Russian error for the form."""
-    text = unicodedata.normalize("NFKC", typed or "").strip()
-    text = text.lstrip("№").strip()
+    # «№» first: NFKC would turn it into "No".
+    text = (typed or "").strip().lstrip("№").strip()
+    text = unicodedata.normalize("NFKC", text).strip()
     text = text.upper().translate(_LOOKALIKES)
     text = _SEPARATORS.sub("", text)
     if not text:
