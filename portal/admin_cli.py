@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import getpass
+import sys
 from typing import Any, TextIO
 
 import click
@@ -133,7 +134,7 @@ def create_user(
         raise click.ClickException(error or phone_error or "bad input")
     if role == "staff" and not res_codes:
         raise click.ClickException("a staff member needs at least one --res")
-    password = click.get_text_stream("stdin").readline().rstrip("\n") if password_stdin else getpass.getpass()
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else getpass.getpass()
     problem = check_password(password, password)
     if problem:
         raise click.ClickException(problem)

@@ -23,14 +23,17 @@ def test_register_legal_stores_consent_and_normalised_phone(client: Any, auth: A
     response = auth.post("/register", REGISTER)
     assert response.status_code == 302
     user = conn.execute("SELECT * FROM users WHERE email = 'vector@example.ru'").fetchone()
-    assert user["consumer_kind"] == "legal" and user["organisation"] == "ООО «Вектор»"
+    assert user["consumer_kind"] == "legal"
+    assert user["organisation"] == "ООО «Вектор»"
     assert user["phone"] == "+79121112233"
     assert user["password_hash"].startswith("$argon2id$")
     consent = conn.execute("SELECT * FROM consents WHERE user_id = %s", (user["id"],)).fetchone()
-    assert consent["text_version"] == "2025-01" and consent["given_at"] is not None
+    assert consent["text_version"] == "2025-01"
+    assert consent["given_at"] is not None
     assert auth.login("vector@example.ru", "correct-horse-1").status_code == 302
     page = client.get("/meters/connect").get_data(as_text=True)
-    assert "Номер записи в ЕГРЮЛ или ЕГРИП" in page and "Дата внесения в реестр" in page
+    assert "Номер записи в ЕГРЮЛ или ЕГРИП" in page
+    assert "Дата внесения в реестр" in page
 
 
 def test_register_errors_in_russian(auth: Auth, conn: Any) -> None:
@@ -44,7 +47,8 @@ def test_register_errors_in_russian(auth: Auth, conn: Any) -> None:
 
 def test_policy_page_is_public(client: Any) -> None:
     page = client.get("/policy")
-    assert page.status_code == 200 and "152-ФЗ" in page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "152-ФЗ" in page.get_data(as_text=True)
 
 
 def test_logged_out_cookie_does_not_work_again(client: Any, auth: Auth, people: Any) -> None:
@@ -55,7 +59,8 @@ def test_logged_out_cookie_does_not_work_again(client: Any, auth: Auth, people: 
     auth.logout()
     client.set_cookie("uchet_session", cookie.value)  # replay the old cookie
     response = client.get("/meters/")
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
 
 
 def test_post_without_csrf_token_is_400(client: Any, people: Any) -> None:
@@ -94,7 +99,8 @@ def test_password_reset_link_is_single_use(client: Any, auth: Auth, people: Any,
     new = {"password": "brand-new-pass-1", "password2": "brand-new-pass-1"}
     assert auth.post(path, new).status_code == 302
     again = client.get(path)
-    assert again.status_code == 302 and "/reset" in again.headers["Location"]
+    assert again.status_code == 302
+    assert "/reset" in again.headers["Location"]
     assert auth.login(email, "brand-new-pass-1").status_code == 302
     row = conn.execute("SELECT expires_at - created_at AS life FROM password_resets").fetchone()
     assert row["life"].total_seconds() == 3600

@@ -29,7 +29,8 @@ def test_individual_form_has_no_legal_fields(client: Any, auth: Auth, people: An
     page = client.get("/meters/connect").get_data(as_text=True)
     assert "ПОДКЛЮЧИТЬ ПРИБОР УЧЕТА" in page.upper()
     assert "Выберите из списка или укажите другой населенный пункт" in page
-    assert "Серийный номер прибора учета" in page and "Добавить" in page
+    assert "Серийный номер прибора учета" in page
+    assert "Добавить" in page
     assert "Номер записи в ЕГРЮЛ или ЕГРИП" not in page
 
 
@@ -51,25 +52,32 @@ def test_request_goes_to_the_settlements_res_with_due_date(client: Any, auth: Au
     response = submit(auth, INDIVIDUAL_OK)
     assert response.status_code == 302
     row = conn.execute("SELECT * FROM connection_requests").fetchone()
-    assert row["res_id"] == people["res"]["north"] and row["status"] == "pending"
-    assert row["serial"] == "00123456" and row["serial_key"] == "123456" and row["contract_key"] == "ЭC1001"
+    assert row["res_id"] == people["res"]["north"]
+    assert row["status"] == "pending"
+    assert row["serial"] == "00123456"
+    assert row["serial_key"] == "123456"
+    assert row["contract_key"] == "ЭC1001"
     assert row["due_at"] > row["created_at"]
     page = client.get("/requests/").get_data(as_text=True)
-    assert "На рассмотрении" in page and "00123456" in page
+    assert "На рассмотрении" in page
+    assert "00123456" in page
 
 
 def test_year_mismatch_is_a_warning_not_an_error(auth: Auth, people: Any, conn: Any) -> None:
     auth.login(people["emails"]["legal"])
     assert submit(auth, {**LEGAL_OK, "registry_date": "01.08.2010"}).status_code == 302
     row = conn.execute("SELECT warnings FROM connection_requests").fetchone()
-    assert row["warnings"] and "не совпадает" in row["warnings"][0]
+    assert row["warnings"]
+    assert "не совпадает" in row["warnings"][0]
 
 
 def test_typed_settlement_goes_to_dispatcher(client: Any, auth: Auth, people: Any, conn: Any) -> None:
     auth.login(people["emails"]["individual"])
     submit(auth, {**INDIVIDUAL_OK, "settlement": "Новосёлки"})
     row = conn.execute("SELECT * FROM connection_requests").fetchone()
-    assert row["status"] == "dispatch" and row["res_id"] is None and row["settlement_text"] == "Новосёлки"
+    assert row["status"] == "dispatch"
+    assert row["res_id"] is None
+    assert row["settlement_text"] == "Новосёлки"
     auth.logout()
     auth.login(people["emails"]["staff_north"])
     assert f'/staff/requests/{row["id"]}"' not in client.get("/staff/").get_data(as_text=True)
@@ -79,7 +87,9 @@ def test_typed_settlement_goes_to_dispatcher(client: Any, auth: Auth, people: An
     data = {"res_id": str(people["res"]["north"]), "add_to_directory": "1", "district": "Северный район"}
     assert auth.post(f"/dispatch/{row['id']}", data, form_page="/dispatch/").status_code == 302
     row = conn.execute("SELECT * FROM connection_requests").fetchone()
-    assert row["status"] == "pending" and row["res_id"] == people["res"]["north"] and row["due_at"] is not None
+    assert row["status"] == "pending"
+    assert row["res_id"] == people["res"]["north"]
+    assert row["due_at"] is not None
     assert conn.execute("SELECT 1 FROM settlements WHERE name = 'Новосёлки'").fetchone()
 
 
@@ -95,14 +105,17 @@ def test_staff_scope_review_and_audit(client: Any, auth: Auth, people: Any, conn
 
     auth.login(people["emails"]["staff_south"])
     page = client.get(f"/staff/requests/{request_id}").get_data(as_text=True)
-    assert "+73432000000" in page and "1027700132195" in page
-    assert "Серийный номер найден в реестре" in page and "Договор / лицевой счёт совпадает" in page
+    assert "+73432000000" in page
+    assert "1027700132195" in page
+    assert "Серийный номер найден в реестре" in page
+    assert "Договор / лицевой счёт совпадает" in page
     assert "Прибор сообщает серийный номер" in page
     meter_id = people["meters"]["4567890"]
     path = f"/staff/requests/{request_id}/approve"
     assert auth.post(path, {"meter_id": str(meter_id)}, form_page=f"/staff/requests/{request_id}").status_code == 302
     actions = [r["action"] for r in conn.execute("SELECT action FROM audit_log ORDER BY id").fetchall()]
-    assert "request.view" in actions and "request.approve" in actions
+    assert "request.view" in actions
+    assert "request.approve" in actions
     assert conn.execute("SELECT 1 FROM meter_access WHERE meter_id = %s", (meter_id,)).fetchone()
     assert conn.execute("SELECT count(*) AS n FROM outbox WHERE subject LIKE '%%одобрена'").fetchone()["n"] == 1
     auth.logout()
@@ -111,7 +124,10 @@ def test_staff_scope_review_and_audit(client: Any, auth: Auth, people: Any, conn
     page = client.get("/meters/").get_data(as_text=True)
     for column in ("НОМЕР ДОГОВОРА", "СЕРИЙНЫЙ НОМЕР", "НАИМЕНОВАНИЕ ПРИБОРА", "НАИМЕНОВАНИЕ ОБЪЕКТА (АДРЕС)"):
         assert column in page
-    assert "Меркурий 234" in page and "Данные о приборе" in page and "Показания" in page and "События" in page
+    assert "Меркурий 234" in page
+    assert "Данные о приборе" in page
+    assert "Показания" in page
+    assert "События" in page
     for tab in ("device", "readings", "events"):
         assert client.get(f"/meters/{meter_id}/{tab}").status_code == 200
     assert "одобрена" in client.get("/notifications").get_data(as_text=True)
@@ -130,7 +146,8 @@ def test_reject_with_reason_visible_to_consumer(client: Any, auth: Auth, people:
     auth.logout()
     auth.login(people["emails"]["individual"])
     page = client.get("/requests/").get_data(as_text=True)
-    assert "Отклонена" in page and "Проверьте номер на корпусе" in page
+    assert "Отклонена" in page
+    assert "Проверьте номер на корпусе" in page
     assert "не найден" in page
 
 
@@ -155,7 +172,8 @@ def test_overdue_requests_stand_out(client: Any, auth: Auth, people: Any, conn: 
     conn.execute("UPDATE connection_requests SET due_at = now() - interval '1 day' WHERE status = 'pending'")
     auth.login(people["emails"]["staff_north"])
     page = client.get("/staff/").get_data(as_text=True)
-    assert 'class="overdue"' in page and "просрочена" in page
+    assert 'class="overdue"' in page
+    assert "просрочена" in page
 
 
 def test_settlement_search_as_you_type(client: Any, auth: Auth, people: Any) -> None:
@@ -167,7 +185,8 @@ def test_settlement_search_as_you_type(client: Any, auth: Auth, people: Any) -> 
 @pytest.mark.parametrize("path", ["/meters/", "/requests/", "/staff/", "/dispatch/"])
 def test_pages_need_login(client: Any, path: str) -> None:
     response = client.get(path)
-    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
 
 
 def test_no_personal_data_in_urls_or_logs(

@@ -44,7 +44,8 @@ def test_serial_normalised(typed: str, expected: str) -> None:
 def test_serial_errors(typed: str, error: str) -> None:
     check = normalise_serial(typed)
     assert check.serial is None
-    assert check.error is not None and error in check.error
+    assert check.error is not None
+    assert error in check.error
 
 
 def test_serial_key_drops_leading_zeros() -> None:
@@ -82,7 +83,9 @@ def test_contract_key_folds_lookalikes() -> None:
 )
 def test_contract_invalid(typed: str, error: str) -> None:
     check = check_contract(typed)
-    assert check.key is None and check.error is not None and error in check.error
+    assert check.key is None
+    assert check.error is not None
+    assert error in check.error
 
 
 @pytest.mark.parametrize(
@@ -119,7 +122,9 @@ def test_ogrnip_remainders_ten_to_twelve() -> None:
 )
 def test_ogrn_invalid(number: str, error: str) -> None:
     check = check_ogrn(number)
-    assert check.number is None and check.error is not None and error in check.error
+    assert check.number is None
+    assert check.error is not None
+    assert error in check.error
 
 
 def test_registry_date_rules() -> None:
@@ -134,7 +139,8 @@ def test_registry_date_rules() -> None:
 def test_year_digits_mismatch_is_a_warning() -> None:
     assert year_mismatch_warning("1027700132195", dt.date(2002, 8, 1)) is None
     warning = year_mismatch_warning("1027700132195", dt.date(2010, 8, 1))
-    assert warning is not None and "не совпадает" in warning
+    assert warning is not None
+    assert "не совпадает" in warning
 
 
 def test_account_fields() -> None:
@@ -162,7 +168,8 @@ def test_due_date(submitted: dt.datetime, due: dt.date) -> None:
     result = due_date(submitted, "Europe/Moscow")
     assert result.day == due
     assert not result.approximate
-    assert result.ends_at.tzinfo is not None and result.ends_at.time() == dt.time(23, 59, 59)
+    assert result.ends_at.tzinfo is not None
+    assert result.ends_at.time() == dt.time(23, 59, 59)
 
 
 def test_due_date_counts_in_the_res_zone() -> None:
@@ -187,4 +194,4 @@ def test_past_last_decree_is_approximate() -> None:
 
 def test_naive_datetime_refused() -> None:
     with pytest.raises(ValueError, match="aware"):
-        due_date(dt.datetime(2026, 1, 1), "Europe/Moscow")  # noqa: DTZ001
+        due_date(dt.datetime(2026, 1, 1), "Europe/Moscow")
