@@ -111,3 +111,23 @@ def run(config_path: Path) -> None:
     from collector.launcher import launch
 
     sys.exit(launch(load_or_exit(config_path), config_path))
+
+
+def _add_diagnostics() -> None:
+    from collector.diagnostics import commands
+
+    for command in commands():
+        main.add_command(command)
+
+
+_add_diagnostics()
+
+
+def _register_subcommands() -> None:
+    # Imported here, after `main` exists: collector.commands imports config_option and load_or_exit from this module.
+    from collector.commands import collector_group
+
+    main.add_command(collector_group)
+
+
+_register_subcommands()
