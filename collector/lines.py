@@ -1,0 +1,124 @@
+"""Physical lines as the collector sees them: which link a line needs, and keeping it open between transactions.
+
+Must not decide what to read or when: a line only hands out its open link and takes it back (closing it after a
+link failure, reopening after a backoff). One transaction at a time is the dispatcher's guarantee, not this one's.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from collector.config import Config, SerialLine, SimulatedLine, TcpLine
+from drivers.errors import LinkError
+from drivers.link import Link, SerialLink, TcpLink
+
+log = logging.getLogger(__name__)
+
+Framing = Literal["rtu", "mbap", "hdlc", "wrapper"]
+LineConfig = SerialLine | TcpLine | SimulatedLine
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where a simulated line is served (collector.simulation fills these in): a pty path or a local TCP port."""
+
+    pty: str | None = None
+    tcp_port: int | None = None
+
+
+def framing_of(line: LineConfig) -> Framing | None:
+    """What travels on the line; None for a serial line, where the meter's protocol decides (rtu or hdlc)."""
+    if isinstance(line, TcpLine):
+        return line.framing
+    if isinstance(line, SimulatedLine):
+        if line.framing is not None:
+            return line.framing
+        if line.protocol == "modbus":
+            return "rtu" if line.transport == "pty" else "mbap"
+        return "hdlc" if line.transport == "pty" else "wrapper"
+    return None
+
+
+def is_optical(line: LineConfig) -> bool:
+    return not isinstance(line, TcpLine) and line.optical
+
+
+def make_link(line: LineConfig, endpoint: Endpoint | None = None) -> Link:
+    if isinstance(line, SerialLine):
+        return SerialLink(
+            port=line.port, baud=line.baud, parity=line.parity, bytesize=line.bytesize, stopbits=line.stopbits
+        )
+    if isinstance(line, TcpLine):
+        return TcpLink(host=line.host, port=line.port, connect_timeout_s=line.timeout.total_seconds())
+    if endpoint is None:
+        raise LinkError(f"simulated line {line.name!r} is not running")
+    if endpoint.pty is not None:
+        return SerialLink(port=endpoint.pty, baud=line.baud)
+    if endpoint.tcp_port is None:
+        raise LinkError(f"simulated line {line.name!r} has no endpoint")
+    return TcpLink(host="127.0.0.1", port=endpoint.tcp_port, connect_timeout_s=line.timeout.total_seconds())
+
+
+class LineLink:
+    """The open link of one line, kept across transactions; reopened with a growing backoff after link failures."""
+
+    __slots__ = ("_backoff_s", "_link", "_opened", "_retry_at", "config", "endpoint")
+
+    MAX_BACKOFF_S = 60.0
+
+    def __init__(self, config: LineConfig, endpoint: Endpoint | None = None) -> None:
+        self.config = config
+        self.endpoint = endpoint
+        self._link: Link | None = None
+        self._opened = False
+        self._retry_at = 0.0
+        self._backoff_s = 0.5
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    @property
+    def is_tcp(self) -> bool:
+        """A socket: after a timeout or a garbled frame it may carry stale bytes, so it is reopened."""
+        return isinstance(self.config, TcpLine) or (self.endpoint is not None and self.endpoint.tcp_port is not None)
+
+    @property
+    def timeout_s(self) -> float:
+        return self.config.timeout.total_seconds()
+
+    def acquire(self) -> Link:
+        """The open link; LinkError while the line is backing off or cannot be opened."""
+        if self._opened and self._link is not None:
+            return self._link
+        now = time.monotonic()
+        if now < self._retry_at:
+            raise LinkError(f"line {self.name}: reconnecting in {self._retry_at - now:.1f}s")
+        link = self._link or make_link(self.config, self.endpoint)
+        self._link = link
+        try:
+            link.open()
+        except LinkError:
+            self._retry_at = now + self._backoff_s
+            self._backoff_s = min(self.MAX_BACKOFF_S, self._backoff_s * 2)
+            raise
+        self._opened = True
+        self._backoff_s = 0.5
+        return link
+
+    def broken(self) -> None:
+        """The link failed (peer closed, port gone): close it, the next acquire reopens it."""
+        if self._link is not None:
+            self._link.close()
+        self._opened = False
+
+    def close(self) -> None:
+        self.broken()
+        self._link = None
+
+
+def line_links(config: Config, endpoints: dict[str, Endpoint]) -> dict[str, LineLink]:
+    return {line.name: LineLink(line, endpoints.get(line.name)) for line in config.lines}
