@@ -11,8 +11,9 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, current_app, request
 from flask_login import LoginManager, UserMixin
+from werkzeug.wrappers import Response as BaseResponse
 
 from portal.db import get_db
 from portal.store import accounts as account_store
@@ -22,7 +23,7 @@ COOKIE = "uchet_session"
 
 
 @dataclass
-class User(UserMixin):
+class User(UserMixin):  # type: ignore[misc]  # flask-login is untyped
     id: int
     role: str
     consumer_kind: str | None
@@ -75,7 +76,7 @@ def init_login(app: Flask) -> None:
     # Never remember users through Flask-Login's own cookies: only the server-side session counts.
     app.config["REMEMBER_COOKIE_DURATION"] = 0
 
-    @manager.request_loader
+    @manager.request_loader  # type: ignore[untyped-decorator]
     def _load(_request: Any) -> User | None:
         token = request.cookies.get(COOKIE)
         if not token or len(token) > 100:
@@ -87,12 +88,12 @@ def init_login(app: Flask) -> None:
         res_ids = account_store.staff_res_ids(conn, int(row["id"])) if row["role"] != "consumer" else []
         return User.from_row(row, res_ids)
 
-    @manager.user_loader
+    @manager.user_loader  # type: ignore[untyped-decorator]
     def _never(_user_id: str) -> None:
         return None  # no user id is trusted from Flask's signed cookie
 
 
-def start_session(response: Response, user_id: int) -> None:
+def start_session(response: BaseResponse, user_id: int) -> None:
     token = secrets.token_urlsafe(32)
     lifetime = int(current_app.config["SESSION_LIFETIME_S"])
     session_store.create_session(get_db(), _digest(token), user_id, lifetime)
@@ -106,7 +107,7 @@ def start_session(response: Response, user_id: int) -> None:
     )
 
 
-def end_session(response: Response) -> None:
+def end_session(response: BaseResponse) -> None:
     token = request.cookies.get(COOKIE)
     if token:
         session_store.revoke_session(get_db(), _digest(token))

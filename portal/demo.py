@@ -99,7 +99,9 @@ def seed_people(conn: Conn, password: str) -> dict[str, Any]:
     return {"users": users, "emails": emails}
 
 
-def _request(conn: Conn, user_id: int, kind: str, place: dict[str, Any] | None, typed: str, serial: str, contract: str):
+def _request(
+    conn: Conn, user_id: int, kind: str, place: dict[str, Any] | None, typed: str, serial: str, contract: str
+) -> int:
     check = check_contract(contract)
     now = dt.datetime.now(dt.UTC)
     fields = {

@@ -17,7 +17,7 @@ from portal.rules import account
 CONSENT_VERSION = "2025-01"
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
     kind = RadioField(
         "Тип потребителя",
         choices=[SelectChoice("individual", "Физическое лицо"), SelectChoice("legal", "Юридическое лицо или ИП")],
@@ -78,16 +78,16 @@ class RegisterForm(FlaskForm):
             raise ValidationError("Без согласия на обработку персональных данных регистрация невозможна")
 
 
-class LoginForm(FlaskForm):
+class LoginForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
     email = EmailField("Адрес электронной почты")
     password = PasswordField("Пароль")
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
     email = EmailField("Адрес электронной почты")
 
 
-class ResetForm(FlaskForm):
+class ResetForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
     password = PasswordField("Новый пароль")
     password2 = PasswordField("Новый пароль ещё раз")
 

@@ -23,7 +23,7 @@ WARNING_CAUTION = "Будьте внимательны, ошибка при вв
 _EASTERNMOST = ZoneInfo("Asia/Kamchatka")
 
 
-class _RegistryDateField(DateField):
+class _RegistryDateField(DateField):  # type: ignore[misc]  # wtforms is untyped
     """Keeps the typed text; parsing and its Russian errors are in rules/ogrn.check_registry_date."""
 
     def process_formdata(self, valuelist: list[Any]) -> None:
@@ -31,7 +31,7 @@ class _RegistryDateField(DateField):
         self.data = None
 
 
-class ConnectForm(FlaskForm):
+class ConnectForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
     settlement = StringField("Населенный пункт")
     settlement_id = HiddenField()
     serial = StringField("Серийный номер прибора учета")
@@ -94,7 +94,7 @@ class ConnectForm(FlaskForm):
         self.clean["registry_date"] = value
 
     def validate(self, extra_validators: Any = None) -> bool:
-        ok = super().validate(extra_validators)
+        ok = bool(super().validate(extra_validators))
         if ok and self.legal:
             warning = year_mismatch_warning(self.clean["ogrn"], self.clean["registry_date"])
             if warning:

@@ -78,7 +78,7 @@ def login() -> ResponseReturnValue:
 
 
 @bp.post("/logout")
-@login_required
+@login_required  # type: ignore[untyped-decorator]
 def logout() -> ResponseReturnValue:
     response = redirect(url_for("auth.login"))
     conn = get_db()

@@ -18,7 +18,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 def role_required(*roles: str) -> Callable[[F], F]:
     def decorate(view: F) -> F:
         @wraps(view)
-        @login_required
+        @login_required  # type: ignore[untyped-decorator]
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if current_user.role not in roles:
                 abort(403)

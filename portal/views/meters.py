@@ -71,7 +71,7 @@ def connect() -> ResponseReturnValue:
 
 
 @bp.get("/settlements")
-@login_required
+@login_required  # type: ignore[untyped-decorator]
 def settlements() -> ResponseReturnValue:
     query = (request.args.get("q") or "").strip()[:100]
     rows = directory.search_settlements(get_db(), query) if len(query) >= 1 else []

@@ -50,7 +50,7 @@ def language(code: str) -> ResponseReturnValue:
 
 
 @bp.get("/notifications")
-@login_required
+@login_required  # type: ignore[untyped-decorator]
 def notifications() -> ResponseReturnValue:
     conn = get_db()
     items = audit_store.notifications_of(conn, int(current_user.id))

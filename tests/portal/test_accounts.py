@@ -115,3 +115,11 @@ def test_reset_does_not_tell_whether_an_account_exists(client: Any, auth: Auth, 
 def test_csrf_token_is_on_every_form(client: Any) -> None:
     for path in ("/login", "/register", "/reset"):
         assert csrf_of(client, path)
+
+
+def test_russian_by_default_english_selectable(client: Any) -> None:
+    assert "Вход в личный кабинет" in client.get("/login").get_data(as_text=True)
+    client.get("/lang/en")
+    page = client.get("/login").get_data(as_text=True)
+    assert "Log in to your account" in page
+    assert 'lang="en"' in page
