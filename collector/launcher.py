@@ -51,6 +51,33 @@ def start_portal(config: Config, database: Database, secret: str) -> subprocess.
     return subprocess.Popen(command, env=env)
 
 
+def demo_environment(config: Config) -> dict[str, str]:
+    """The env of the collector: for simulated meters with LLS, their demo password when the operator set none."""
+    from collector.simulation import DEMO_DLMS_PASSWORD
+
+    env = dict(os.environ)
+    for meter in config.meters:
+        name = meter.dlms.password_env if meter.dlms else None
+        if name and name not in env and config.line(meter.line).kind == "simulated":
+            env[name] = DEMO_DLMS_PASSWORD
+    return env
+
+
+def start_collector(config: Config, config_path: Path, database: Database) -> subprocess.Popen[bytes]:
+    """`uchet collector run` as a child: it also serves the config's simulated meters, so `make run` shows data."""
+    env = dict(demo_environment(config), UCHET_DATABASE_URL=database.dsn)
+    command = [
+        sys.executable,
+        "-c",
+        "from collector.cli import main; main()",
+        "collector",
+        "run",
+        "--config",
+        str(config_path),
+    ]
+    return subprocess.Popen(command, env=env)
+
+
 def launch(config: Config, config_path: Path) -> int:
     """Run until Ctrl-C or SIGTERM; return the exit status."""
     stop = threading.Event()
@@ -67,6 +94,8 @@ def launch(config: Config, config_path: Path) -> int:
     try:
         backend = apply_schema(database.dsn)
         click.echo(f"database: {database.kind} ({backend}) at {redact(database.dsn)}")
+        children.append(start_collector(config, config_path, database))
+        click.echo(f"collector: {len(config.meters)} meter(s) on {len(config.lines)} line(s)")
         children.append(start_portal(config, database, portal_secret(config, var_dir)))
         click.echo(f"portal: http://{config.portal.bind}/   (Ctrl-C stops everything)")
         while not stop.wait(0.5):
