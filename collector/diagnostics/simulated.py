@@ -27,17 +27,21 @@ def devices(line: SimulatedLine, framing: str, meters: tuple[MeterConfig, ...]) 
     for meter in meters:
         if line.protocol == "modbus":
             wire = "tcp" if framing == "mbap" else "rtu"
-            out.append(SimulatedModbusMeter(map_name(meter.model), meter.address, framing=wire, seed=meter.address))
+            serial = int(meter.serial) if meter.serial and meter.serial.isdigit() else None
+            sim = SimulatedModbusMeter(
+                map_name(meter.model), meter.address, framing=wire, serial=serial, seed=meter.address
+            )
+            out.append(sim)
             continue
         dlms = meter.dlms
         # The simulated meter accepts whatever password the engineer exported, so the demo config just works.
         secret = os.environ.get(dlms.password_env, "") if dlms and dlms.password_env else ""
         model = MeterModel(meter.serial or f"{meter.address:08d}", seed=meter.address)
-        sim = SimulatedDlmsMeter(model, password=secret.encode() or b"12345678")
+        dlms_sim = SimulatedDlmsMeter(model, password=secret.encode() or b"12345678")
         if framing == "wrapper":
-            out.append(WrapperPort(sim, logical=dlms.logical if dlms else 1))
+            out.append(WrapperPort(dlms_sim, logical=dlms.logical if dlms else 1))
         else:
-            out.append(HdlcPort(sim, physical=meter.address, mode_e=line.optical))
+            out.append(HdlcPort(dlms_sim, physical=meter.address, mode_e=line.optical))
     return out
 
 
