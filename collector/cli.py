@@ -131,3 +131,15 @@ def _register_subcommands() -> None:
 
 
 _register_subcommands()
+
+
+def _add_portal() -> None:
+    # The portal's own click groups (it cannot import us; we may import its CLI for wiring only).
+    from portal.admin_cli import admin
+    from portal.cli import portal_commands
+
+    main.add_command(portal_commands)
+    main.add_command(admin)
+
+
+_add_portal()

@@ -209,7 +209,7 @@ class CollectorConfig(Strict):
 
 class PortalConfig(Strict):
     bind: str = "127.0.0.1:8000"
-    secret_key_env: str = "UCHET_SECRET_KEY"  # noqa: S105 - the NAME of the env var, not a secret
+    secret_key_env: str = "UCHET_PORTAL_SECRET"  # noqa: S105 - the NAME of the env var, not a secret
     workers: int = Field(2, ge=1, le=64)
 
     _env = field_validator("secret_key_env")(_check_env_name)

@@ -39,14 +39,18 @@ def portal_secret(config: Config, var_dir: Path) -> str:
 
 def start_portal(config: Config, database: Database, secret: str) -> subprocess.Popen[bytes]:
     """The portal under gunicorn (a production WSGI server, not Flask's debug server)."""
-    env = dict(os.environ, UCHET_DATABASE_URL=database.dsn, UCHET_SECRET_KEY=secret)
+    env = dict(os.environ, UCHET_DATABASE_URL=database.dsn, UCHET_PORTAL_SECRET=secret)
+    host = config.portal.bind.rpartition(":")[0]
+    if host in ("127.0.0.1", "localhost", "[::1]"):
+        # Plain http on loopback for a local run: a Secure cookie would never come back. Behind TLS it stays Secure.
+        env["UCHET_PORTAL_INSECURE_COOKIES"] = "1"
     command = [
         sys.executable, "-m", "gunicorn",
         "--bind", config.portal.bind,
         "--workers", str(config.portal.workers),
         "--access-logfile", "-",
         "--log-level", "warning",
-        "portal:create_app()",
+        "portal.wsgi:app",
     ]  # fmt: skip
     return subprocess.Popen(command, env=env)
 
