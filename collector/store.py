@@ -85,6 +85,7 @@ class Store:
         self._conn: psycopg.Connection[Any] | None = None
         self._meters: dict[str, int] = {}
         self._obis: dict[str, int] = {}
+        self._unknown_meters: set[str] = set()
         self._isolate_upto = 0  # after a non-transient error: one spool batch per transaction up to this seq
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -161,6 +162,7 @@ class Store:
             self._isolate_upto = 0
             return 0
         conn = self._connection()
+        self._unknown_meters.clear()  # a meter synced since the last drain is found again
         started = time.perf_counter()
         plan = self._plan(conn, batches)
         try:
@@ -181,7 +183,7 @@ class Store:
         m.events_written += events
         m.duplicates_skipped += duplicates
         m.other_items_applied += len(plan.others)
-        m.quarantined_items += sum(1 for _ in plan.quarantine)
+        m.quarantined_items += len(plan.quarantine)
         m.batches_written += 1
         m.last_batch_seconds = elapsed
         m.batch_seconds_total += elapsed
@@ -232,19 +234,30 @@ class Store:
                     obis_id = obis.get(code) or self._obis_id(conn, code)
                     out.append(f"{meter_id}\t{obis_id}\t{tail}\n")
                 elif line:
-                    item = decode_line(line)
-                    meter_id = meters.get(item.meter) or self._meter_id(conn, item.meter)
-                    if meter_id is None:
-                        plan.quarantine.append((f"unknown meter code {item.meter!r}", line))
-                    elif isinstance(item, EventItem):
-                        plan.events.append((meter_id, item))
-                    else:
-                        plan.others.append((meter_id, item))
+                    self._plan_rare(conn, plan, line)
         return plan
 
+    def _plan_rare(self, conn: psycopg.Connection[Any], plan: _Plan, line: str) -> None:
+        try:
+            item = decode_line(line)
+        except (ValueError, KeyError, IndexError, TypeError) as exc:  # a line we cannot read must not block the rest
+            plan.quarantine.append((f"undecodable spool line: {exc}", line))
+            return
+        meter_id = self._meters.get(item.meter) or self._meter_id(conn, item.meter)
+        if meter_id is None:
+            plan.quarantine.append((f"unknown meter code {item.meter!r}", line))
+        elif isinstance(item, EventItem):
+            plan.events.append((meter_id, item))
+        else:
+            plan.others.append((meter_id, item))
+
     def _meter_id(self, conn: psycopg.Connection[Any], code: str) -> int | None:
-        # A miss reloads the registry once (the daemon may have synced a new meter since we connected).
-        self._meters.update(registry.meter_ids(conn))
+        # A miss reloads the registry (the daemon may have synced a new meter since we connected), once per
+        # unknown code per drain, so a removed meter's backlog does not reload it line by line.
+        if code not in self._unknown_meters:
+            self._meters.update(registry.meter_ids(conn))
+            if code not in self._meters:
+                self._unknown_meters.add(code)
         return self._meters.get(code)
 
     def _obis_id(self, conn: psycopg.Connection[Any], code: str) -> int:
@@ -271,6 +284,7 @@ class Store:
         )
         self._meters = registry.meter_ids(conn)
         self._obis = obis_ids(conn)
+        self._unknown_meters = set()
         self._conn = conn
         return conn
 
