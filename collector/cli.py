@@ -47,6 +47,15 @@ def main(verbose: int) -> None:
     Start everything:        uchet run --config config.yaml
     Check a config file:     uchet config check config.yaml
     Create/upgrade schema:   uchet db init
+
+    \b
+    Field diagnostics (any meter: --meter ID from config.yaml, or --port/--host with --protocol, --address):
+    Find meters on a line:   uchet scan --port /dev/ttyUSB0 --protocol modbus
+    Diagnose one meter:      uchet doctor --meter dl-201
+    Read now, see frames:    uchet read --meter dl-201 --trace       (--json: one object per line)
+    History and clock:       uchet profile|journal|clock|nameplate --meter dl-201
+    Failing meters:          uchet status
+    Exit codes: 0 ok, 1 meter, link or database problem, 2 usage error.
     """
     level = logging.WARNING - 10 * verbose if verbose else logging.INFO
     logging.basicConfig(level=max(level, logging.DEBUG), format="%(asctime)s %(levelname)s %(name)s: %(message)s")

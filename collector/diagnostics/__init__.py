@@ -15,6 +15,7 @@ def commands() -> list[click.Command]:
     from collector.diagnostics.history import journal_command, profile_command
     from collector.diagnostics.readings import nameplate_command, read_command
     from collector.diagnostics.scan import scan_command
+    from collector.diagnostics.status import status_command
 
     return [
         scan_command,
@@ -24,4 +25,5 @@ def commands() -> list[click.Command]:
         journal_command,
         clock_command,
         doctor_command,
+        status_command,
     ]
