@@ -1,3 +1,3 @@
 """Shared pytest set-up: fixture plugins by concern."""
 
-pytest_plugins = ["tests.fixtures.database", "tests.fixtures.outage"]
+pytest_plugins = ["tests.fixtures.database", "tests.fixtures.outage", "tests.fixtures.meters"]
