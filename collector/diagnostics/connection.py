@@ -160,7 +160,7 @@ def announce(target: Target, out: Output, what: str) -> None:
     model = f" {target.model}" if target.model else ""
     simulated = " (simulated line, served in-process)" if target.simulated else ""
     how = f"{target.protocol}{model}, address {target.address}, {target.link.describe()}{simulated}"
-    out.info(f"{target.name}: {what} — {how}")
+    out.info(f"{target.meter_id}: {what} — {how}" if target.meter_id else f"{what} — {how}")
 
 
 @contextmanager

@@ -279,6 +279,8 @@ def _override(target: Target, options: TargetOptions) -> Target:
         if options.client == 16:
             changes["password_env"] = None
     result = replace(target, **changes)
+    if result.meter_id is None:
+        result = replace(result, name=f"address {result.address} on {result.link.describe()}")
     _check(result)
     return result
 
