@@ -77,7 +77,8 @@ def test_scan_finds_exactly_the_simulated_ids_with_type_and_serial(
 def test_scan_table_and_progress(line: SimulatedSerialLine) -> None:
     code, out, err = uchet(*on_line(line, "scan", "--range", "1-4"))
     assert code == 0
-    assert "eastron_sdm120" in out and "3 meter(s) answered" in out
+    assert "eastron_sdm120" in out
+    assert "3 meter(s) answered" in out
     assert "modbus 1..4" in err  # the progress bar's label goes to stderr
 
 
@@ -95,7 +96,8 @@ def test_read_table_by_alias_and_point_name(line: SimulatedSerialLine, meters: d
     assert code == 0
     rows = [r for r in out.splitlines() if r.startswith("1.0.")]
     assert [r.split()[0] for r in rows] == ["1.0.1.8.0.255", "1.0.2.8.0.255"]
-    assert "kWh" in rows[0] and "✓" in rows[0]
+    assert "kWh" in rows[0]
+    assert "✓" in rows[0]
 
 
 def test_trace_shows_each_frame_in_hex_with_direction(line: SimulatedSerialLine) -> None:
@@ -104,13 +106,16 @@ def test_trace_shows_each_frame_in_hex_with_direction(line: SimulatedSerialLine)
     frames = [row.split() for row in err.splitlines() if " ms " in row]
     assert [f[2] for f in frames] == ["tx", "rx"]
     assert frames[0][3:11] == ["02", "04", "00", "48", "00", "02", "f1", "ee"]  # read input 0x0048, 2 registers
-    assert frames[1][3:5] == ["02", "04"] and frames[1][-2] == "(9"  # whole reply on one line: 9 bytes
+    assert frames[1][3:5] == ["02", "04"]
+    assert frames[1][-2] == "(9"
 
 
 def test_dead_address_exits_1_with_advice(line: SimulatedSerialLine) -> None:
     code, out, err = uchet(*on_line(line, "read", "--address", "9", "--model", "sdm630", "--timeout", "0.2"))
     assert code == 1
-    assert "no answer" in err and "unit id 9" in err and "uchet scan" in err
+    assert "no answer" in err
+    assert "unit id 9" in err
+    assert "uchet scan" in err
     assert out.count("\n") <= 1  # only the header line, no table of empty values
 
 
@@ -118,18 +123,22 @@ def test_nameplate_json(line: SimulatedSerialLine, meters: dict[int, SimulatedMo
     code, out, _ = uchet(*on_line(line, "nameplate", "--address", "3", "--model", "em24", "--json"))
     assert code == 0
     plate = json.loads(out)
-    assert plate["manufacturer"] == "Carlo Gavazzi" and str(meters[3].serial) in plate["serial"]
+    assert plate["manufacturer"] == "Carlo Gavazzi"
+    assert str(meters[3].serial) in plate["serial"]
 
 
 def test_doctor_on_a_healthy_and_a_dead_meter(line: SimulatedSerialLine) -> None:
     code, out, _ = uchet(*on_line(line, "doctor", "--address", "6", "--model", "sdm630"))
     assert code == 0
-    assert "✓ address answers" in out and "✓ registers read" in out and "✓ verdict" in out
+    assert "✓ address answers" in out
+    assert "✓ registers read" in out
+    assert "✓ verdict" in out
     code, out, _ = uchet(*on_line(line, "doctor", "--address", "7", "--model", "sdm630", "--timeout", "0.1", "--json"))
     assert code == 1
     steps = [json.loads(row) for row in out.splitlines()]
-    assert {"step": "address answers", "ok": False} == {k: steps[-2][k] for k in ("step", "ok")}
-    assert steps[-1]["verdict"] == "problem" and "uchet scan" in steps[-1]["suggestion"]
+    assert {k: steps[-2][k] for k in ("step", "ok")} == {"step": "address answers", "ok": False}
+    assert steps[-1]["verdict"] == "problem"
+    assert "uchet scan" in steps[-1]["suggestion"]
 
 
 def test_modbus_tcp(meters: dict[int, SimulatedModbusMeter]) -> None:
@@ -147,14 +156,16 @@ def test_usage_errors_exit_2(line: SimulatedSerialLine) -> None:
     assert uchet(*on_line(line, "read", "--model", "sdm630"))[0] == 2  # no address
     assert uchet(*on_line(line, "read", "--address", "1", "--model", "nosuch"))[0] == 2
     code, _, err = uchet(*on_line(line, "profile", "--address", "1", "--model", "sdm630"))
-    assert code == 2 and "no profiles" in err.lower()
+    assert code == 2
+    assert "no profiles" in err.lower()
 
 
 def test_missing_port_says_what_to_check() -> None:
     code, _, err = uchet(
         "read", "--port", "/dev/ttyNOSUCH0", "--protocol", "modbus", "--address", "1", "--model", "sdm630"
     )
-    assert code == 1 and "no such port" in err
+    assert code == 1
+    assert "no such port" in err
 
 
 def test_real_uchet_over_the_pty(line: SimulatedSerialLine, meters: dict[int, SimulatedModbusMeter]) -> None:
@@ -164,4 +175,5 @@ def test_real_uchet_over_the_pty(line: SimulatedSerialLine, meters: dict[int, Si
     done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env, check=False)
     assert done.returncode == 0, done.stderr
     assert_simulator_values([json.loads(row) for row in done.stdout.splitlines()], meters[1])
-    assert " tx 01 04 " in done.stderr and " rx 01 04 " in done.stderr
+    assert " tx 01 04 " in done.stderr
+    assert " rx 01 04 " in done.stderr
