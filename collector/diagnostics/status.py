@@ -33,7 +33,8 @@ SELECT m.code, m.model, COALESCE(r.name, '—') AS res,
   FROM meters m
   LEFT JOIN settlements st ON st.id = m.settlement_id
   LEFT JOIN res r ON r.id = st.res_id
-  LEFT JOIN meter_completeness c ON c.meter_id = m.id AND c.day > current_date - %s::integer
+  LEFT JOIN meter_completeness c ON c.meter_id = m.id
+       AND c.day >= current_date - %s::integer AND c.day < current_date  -- whole days only
  GROUP BY m.code, m.model, r.name
 """
 
@@ -89,7 +90,9 @@ def _when(moment: datetime | None, tz: str) -> str:
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False), default=Path("config.yaml"),
               show_default=True, envvar="UCHET_CONFIG", help="Config: database, and each meter's line.")  # fmt: skip
 @click.option("--dsn", help="PostgreSQL DSN (overrides config and $UCHET_DATABASE_URL).")
-@click.option("--days", type=click.IntRange(1, 366), default=7, show_default=True, help="Completeness window.")
+@click.option(
+    "--days", type=click.IntRange(1, 366), default=7, show_default=True, help="Completeness over the last N whole days."
+)
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line instead of tables.")
 def status_command(config_path: Path, dsn: str | None, days: int, as_json: bool) -> None:
     """Failing meters with their last error, and profile completeness per РЭС, line and model.
