@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
@@ -163,23 +163,10 @@ def apply_completeness(conn: Connection, meter_id: int, item: CompletenessItem) 
 
 
 def dlms_event_code_rows() -> list[EventCodeRow]:
-    """The СПОДЭС event-code tables of drivers.dlms, as `event_codes` rows.
+    """The СПОДЭС event-code tables of drivers.dlms, as `event_codes` rows."""
+    from drivers.dlms.journal import event_code_rows
 
-    Hook: drivers.dlms.journal is expected to offer `event_code_rows()` yielding (journal, code, text_ru, ...)
-    tuples; until it does, this returns [] and the portal falls back to the code number.
-    """
-    from drivers.dlms import journal
-
-    source: Callable[[], Iterable[Sequence[Any]]] | None = getattr(journal, "event_code_rows", None)
-    if source is None:
-        log.info("drivers.dlms.journal has no event_code_rows(): event_codes not loaded")
-        return []
-    rows: list[EventCodeRow] = []
-    for row in source():
-        text_en = str(row[3]) if len(row) > 3 and row[3] is not None else ""
-        pairs = int(row[4]) if len(row) > 4 and row[4] is not None else None
-        rows.append((int(row[0]), int(row[1]), str(row[2]), text_en, pairs))
-    return rows
+    return list(event_code_rows())
 
 
 def load_event_codes(conn: Connection, rows: Iterable[EventCodeRow] | None = None) -> int:

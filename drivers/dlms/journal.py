@@ -33,6 +33,38 @@ def event_text(journal: int, code: int) -> str:
     return text if text is not None else f"Неизвестное событие (журнал {journal}, код {code})"
 
 
+# Words that open and close an interval in the СТО texts ("Фаза А — пропадание напряжения" ... "восстановление").
+_STARTS = ("начало", "пропадание")
+_ENDS = ("окончание", "восстановление")
+
+
+def _interval_role(text: str) -> tuple[str, str] | None:
+    """('start'|'end', text without the role word) for interval events; None for single events."""
+    lowered = text.lower()
+    for role, words in (("start", _STARTS), ("end", _ENDS)):
+        for word in words:
+            if word in lowered:
+                return role, lowered.replace(word, "").strip(" ,—-")
+    return None
+
+
+def event_code_rows() -> list[tuple[int, int, str, str, int | None]]:
+    """Every known code as (journal, code, text_ru, text_en, pairs_with): the rows of the `event_codes` table.
+
+    pairs_with is set on a start event when the next code is its end (the tables list them side by side),
+    so the portal can show outages and magnet exposure as intervals with a duration.
+    """
+    rows: list[tuple[int, int, str, str, int | None]] = []
+    for journal, table in sorted(_tables().items()):
+        for code, text in sorted(table.items()):
+            pair: int | None = None
+            mine, theirs = _interval_role(text), _interval_role(table.get(code + 1, ""))
+            if mine and theirs and mine[0] == "start" and theirs[0] == "end" and mine[1] == theirs[1]:
+                pair = code + 1
+            rows.append((journal, code, text, "", pair))
+    return rows
+
+
 JOURNAL_NAMES = {
     0: "Напряжение",
     1: "Токи",
