@@ -132,3 +132,9 @@ def test_cli_version() -> None:
     result = CliRunner().invoke(main, ["--version"])
     assert result.exit_code == 0
     assert "uchet, version" in result.output
+
+
+def test_production_example_is_valid() -> None:
+    config = load_config(SAMPLE.parent / "deploy" / "config.production.yaml")
+    assert config.database.dsn is not None
+    assert {line.kind for line in config.lines} == {"serial", "tcp"}
