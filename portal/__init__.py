@@ -52,9 +52,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal.views import admin, auth, meters, pages, requests, staff
+    from portal.views import admin, auth, meter_pages, meters, pages, requests, staff
 
-    for module in (pages, auth, meters, requests, staff, admin):
+    for module in (pages, auth, meters, meter_pages, requests, staff, admin):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["company_name"] = app.config["COMPANY_NAME"]
 

@@ -1,13 +1,13 @@
-"""«Приборы учёта»: connected meters, the «Подключить ПУ» form, settlement search, per-meter pages.
+"""«Приборы учёта»: connected meters, the «Подключить ПУ» form, settlement search.
 
-Every meter page is scoped by the consumer's meter_access rows: another person's meter is a 404.
+Must not serve a meter's data: the per-meter pages live in portal/views/meter_pages.py, scoped there.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
@@ -76,28 +76,3 @@ def settlements() -> ResponseReturnValue:
     query = (request.args.get("q") or "").strip()[:100]
     rows = directory.search_settlements(get_db(), query) if len(query) >= 1 else []
     return jsonify([{"id": r["id"], "label": settlement_label(r), "res": r["res_name"]} for r in rows])
-
-
-def _own_meter(meter_id: int) -> dict[str, object]:
-    meter = meter_store.accessible_meter(get_db(), int(current_user.id), meter_id)
-    if meter is None:
-        abort(404)
-    return meter
-
-
-@bp.get("/<int:meter_id>/device")
-@role_required("consumer")
-def device(meter_id: int) -> ResponseReturnValue:
-    return render_template("meters/device.html", meter=_own_meter(meter_id), tab="device")
-
-
-@bp.get("/<int:meter_id>/readings")
-@role_required("consumer")
-def readings(meter_id: int) -> ResponseReturnValue:
-    return render_template("meters/placeholder.html", meter=_own_meter(meter_id), tab="readings", title="Показания")
-
-
-@bp.get("/<int:meter_id>/events")
-@role_required("consumer")
-def events(meter_id: int) -> ResponseReturnValue:
-    return render_template("meters/placeholder.html", meter=_own_meter(meter_id), tab="events", title="События")

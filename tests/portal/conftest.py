@@ -84,3 +84,19 @@ class Auth:
 @pytest.fixture
 def auth(client: FlaskClient) -> Auth:
     return Auth(client)
+
+
+@pytest.fixture
+def collected(
+    fresh_database_url: str, conn: psycopg.Connection[dict[str, Any]], people: dict[str, Any], tmp_path: Any
+) -> dict[str, Any]:
+    """A simulated DLMS meter read and stored by the collector, in the south РЭС, visible to the individual."""
+    from tests.portal.collected_meter import arrange_registry, collect
+
+    data = collect(fresh_database_url, tmp_path)
+    settlement = people["settlements"][("Каменка", "Южный район")]
+    arrange_registry(conn, data.meter_id, settlement)
+    conn.execute(
+        "INSERT INTO meter_access (user_id, meter_id) VALUES (%s, %s)", (people["users"]["individual"], data.meter_id)
+    )
+    return {**people, "meter_id": data.meter_id, "first_day": data.first_day, "now": data.now}
