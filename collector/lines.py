@@ -7,6 +7,7 @@ link failure, reopening after a backoff). One transaction at a time is the dispa
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from typing import Literal
@@ -62,16 +63,45 @@ def make_link(line: LineConfig, endpoint: Endpoint | None = None) -> Link:
     return TcpLink(host="127.0.0.1", port=endpoint.tcp_port, connect_timeout_s=line.timeout.total_seconds())
 
 
+class OpenLinkBudget:
+    """How many links may stay open between transactions; lines beyond it open their link per transaction.
+
+    Why: drivers.link waits with select(), which cannot watch a descriptor numbered 1024 or above, so 1,000 TCP
+    meters kept open at once would break it (reported to the lead: drivers.link should use selectors/poll).
+    Not an LRU: under round-robin polling an LRU smaller than the fleet evicts every link before its reuse.
+    """
+
+    def __init__(self, limit: int = 900) -> None:
+        self.limit = limit
+        self._kept = 0
+        self._lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self._lock:
+            if self._kept >= self.limit:
+                return False
+            self._kept += 1
+            return True
+
+    def give(self) -> None:
+        with self._lock:
+            self._kept -= 1
+
+
 class LineLink:
     """The open link of one line, kept across transactions; reopened with a growing backoff after link failures."""
 
-    __slots__ = ("_backoff_s", "_link", "_opened", "_retry_at", "config", "endpoint")
+    __slots__ = ("_backoff_s", "_budget", "_kept", "_link", "_opened", "_retry_at", "config", "endpoint")
 
     MAX_BACKOFF_S = 60.0
 
-    def __init__(self, config: LineConfig, endpoint: Endpoint | None = None) -> None:
+    def __init__(
+        self, config: LineConfig, endpoint: Endpoint | None = None, budget: OpenLinkBudget | None = None
+    ) -> None:
         self.config = config
         self.endpoint = endpoint
+        self._budget = budget
+        self._kept = False
         self._link: Link | None = None
         self._opened = False
         self._retry_at = 0.0
@@ -109,11 +139,23 @@ class LineLink:
         self._backoff_s = 0.5
         return link
 
+    def release(self) -> None:
+        """After a transaction: keep the link open if the budget allows, else close it until the next one."""
+        if not self._opened or self._kept or self._budget is None:
+            return
+        if self._budget.take():
+            self._kept = True
+        else:
+            self.broken()
+
     def broken(self) -> None:
         """The link failed (peer closed, port gone): close it, the next acquire reopens it."""
         if self._link is not None:
             self._link.close()
         self._opened = False
+        if self._kept and self._budget is not None:
+            self._budget.give()
+        self._kept = False
 
     def close(self) -> None:
         self.broken()
@@ -121,4 +163,5 @@ class LineLink:
 
 
 def line_links(config: Config, endpoints: dict[str, Endpoint]) -> dict[str, LineLink]:
-    return {line.name: LineLink(line, endpoints.get(line.name)) for line in config.lines}
+    budget = OpenLinkBudget()
+    return {line.name: LineLink(line, endpoints.get(line.name), budget) for line in config.lines}

@@ -74,6 +74,7 @@ class Runner:
             else:
                 self._succeeded(task, attempt_at, result)
         finally:
+            link.release()
             self.metrics.line_busy.labels(line).inc(time.monotonic() - started)
 
     def _link_failed(self, link: LineLink, exc: DriverError) -> None:
