@@ -17,6 +17,16 @@ from drivers.errors import LinkError, LinkTimeout
 from drivers.trace import Direction, Frame, TraceHook
 
 
+def wait_readable(fds: list[int], timeout_s: float) -> list[int]:
+    """The fds with bytes to read within the timeout. poll(), not select(): a collector with 1,000 lines
+    has descriptors above 1023, which select() cannot watch."""
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN | select.POLLPRI)
+    events = poller.poll(max(timeout_s, 0.0) * 1000.0)
+    return [fd for fd, mask in events if mask]
+
+
 class Link(Protocol):
     """What a driver needs from a line: bytes in and out with deadlines (time.monotonic() values)."""
 
@@ -142,7 +152,7 @@ class TcpLink(_TracedLink):
     def discard_input(self) -> bytes:
         sock = self._socket()
         dropped = bytearray()
-        while select.select([sock], [], [], 0)[0]:
+        while wait_readable([sock.fileno()], 0):
             chunk = sock.recv(4096)
             if not chunk:
                 break
@@ -214,10 +224,10 @@ class SerialLink(_TracedLink):
         self._last_activity = time.monotonic()
 
     def _recv(self, max_n: int, timeout: float) -> bytes:
-        # pyserial's own timeouts are not trusted (dlms-cosem 25.1 never sees them fire): wait with select.
+        # pyserial's own timeouts are not trusted (dlms-cosem 25.1 never sees them fire): wait with poll.
         port = self._port()
         try:
-            ready = select.select([port.fileno()], [], [], timeout)[0]
+            ready = wait_readable([port.fileno()], timeout)
             if not ready:
                 return b""
             chunk: bytes = port.read(max_n)
@@ -228,7 +238,7 @@ class SerialLink(_TracedLink):
     def discard_input(self) -> bytes:
         port = self._port()
         dropped = bytearray()
-        while select.select([port.fileno()], [], [], 0)[0]:
+        while wait_readable([port.fileno()], 0):
             chunk = port.read(4096)
             if not chunk:
                 break

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import os
-import select
 import socket
 import threading
 import time
@@ -17,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, Self
+
+from drivers.link import wait_readable
 
 Splitter = Callable[[bytes], "tuple[bytes, bytes] | None"]
 """Cut one complete request frame off the front of the buffer: (frame, rest), or None while incomplete."""
@@ -137,7 +138,7 @@ class SimulatedSerialLine:
     def _run(self) -> None:
         while not self._stopping.is_set():
             resync = max(self.min_silence_s, 0.01)
-            ready = select.select([self._master, self._wake_r], [], [], resync if self._buf else 0.5)[0]
+            ready = wait_readable([self._master, self._wake_r], resync if self._buf else 0.5)
             if self._stopping.is_set():
                 return
             if self._master in ready:
@@ -200,7 +201,7 @@ class SimulatedSerialLine:
         """Sleep until `when`, still listening: bytes arriving meanwhile are kept; True if they collide."""
         collided = False
         while (remaining := when - time.monotonic()) > 0:
-            ready = select.select([self._master], [], [], remaining)[0]
+            ready = wait_readable([self._master], remaining)
             if ready and self._receive():
                 collided |= replying
         return collided
@@ -247,8 +248,9 @@ class SimulatedTcpServer:
         self.host, self._requested_port, self.turnaround_s = host, port, turnaround_s
         self.stats = LineStats()
         self._listener: socket.socket | None = None
-        self._threads: list[threading.Thread] = []
-        self._conns: list[socket.socket] = []
+        self._threads: set[threading.Thread] = set()
+        self._conns: set[socket.socket] = set()
+        self._registry = threading.Lock()  # guards _threads and _conns: clients come and go while serving
         self._stopping = threading.Event()
         self._bus = threading.Lock()
 
@@ -270,12 +272,15 @@ class SimulatedTcpServer:
 
     def stop(self) -> None:
         self._stopping.set()
-        for thread in self._threads:
+        with self._registry:
+            threads, conns = list(self._threads), list(self._conns)
+        for thread in threads:
             thread.join(timeout=5)
-        self._threads.clear()
-        for conn in self._conns:
+        for conn in conns:
             conn.close()
-        self._conns.clear()
+        with self._registry:
+            self._threads.clear()
+            self._conns.clear()
         if self._listener is not None:
             self._listener.close()
             self._listener = None
@@ -290,24 +295,36 @@ class SimulatedTcpServer:
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
-        self._threads.append(thread)
+        with self._registry:
+            self._threads.add(thread)
         thread.start()
 
     def _accept(self) -> None:
         assert self._listener is not None
         while not self._stopping.is_set():
-            if not select.select([self._listener], [], [], 0.1)[0]:
+            if not wait_readable([self._listener.fileno()], 0.1):
                 continue
             conn, _ = self._listener.accept()
             conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            self._conns.append(conn)
-            self._spawn(functools.partial(self._serve, conn), "sim-tcp client")
+            with self._registry:
+                self._conns.add(conn)
+            self._spawn(functools.partial(self._serve_client, conn), "sim-tcp client")
+
+    def _serve_client(self, conn: socket.socket) -> None:
+        """Serve one client; when it leaves, close its socket and forget it (reconnecting clients must not leak)."""
+        try:
+            self._serve(conn)
+        finally:
+            conn.close()
+            with self._registry:
+                self._conns.discard(conn)
+                self._threads.discard(threading.current_thread())
 
     def _serve(self, conn: socket.socket) -> None:
         buf = b""
         while not self._stopping.is_set():
             try:
-                if not select.select([conn], [], [], 0.1)[0]:
+                if not wait_readable([conn.fileno()], 0.1):
                     continue
                 data = conn.recv(4096)
             except OSError:

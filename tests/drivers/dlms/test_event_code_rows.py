@@ -20,4 +20,3 @@ def test_outage_and_restoration_pair_into_an_interval() -> None:
     assert pair == 2
     assert rows[(0, 2)][0] == "Фаза А — восстановление напряжения"
     assert rows[(0, 2)][1] is None
-
