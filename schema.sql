@@ -360,13 +360,22 @@ ON CONFLICT (version) DO NOTHING;
 
 -- @timescale
 -- Everything below runs only where the timescaledb extension is available, one statement at a time
--- in autocommit mode. Each statement is idempotent (if_not_exists / IF NOT EXISTS).
+-- in autocommit mode (split_schema: one statement per line). Each statement is idempotent (if_not_exists,
+-- IF NOT EXISTS, or a guard), so `uchet db init` runs again without changing anything. Verified against
+-- TimescaleDB 2.29.2 (TSL community build) on PostgreSQL 18: fresh database, second run, and an upgrade
+-- of a database first initialised on plain PostgreSQL.
 CREATE EXTENSION IF NOT EXISTS timescaledb;
-DROP VIEW IF EXISTS consumption_hourly;
+-- Upgrade from plain PostgreSQL: drop the plain view of the same name, but never the continuous aggregate
+-- (DROP VIEW on a continuous aggregate is refused, so an unguarded DROP made the second run fail).
+DO $$ BEGIN IF to_regclass('consumption_hourly') IS NOT NULL AND NOT EXISTS (SELECT 1 FROM timescaledb_information.continuous_aggregates WHERE view_schema = current_schema() AND view_name = 'consumption_hourly') THEN DROP VIEW consumption_hourly; END IF; END $$;
+-- No default index on ts alone: the primary keys (meter_id first, ts inside) serve the per-meter queries.
 SELECT create_hypertable('readings', by_range('ts', INTERVAL '30 days'), create_default_indexes => false, if_not_exists => true, migrate_data => true);
 SELECT create_hypertable('events', by_range('ts', INTERVAL '90 days'), create_default_indexes => false, if_not_exists => true, migrate_data => true);
 ALTER TABLE readings SET (timescaledb.compress, timescaledb.compress_segmentby = 'meter_id', timescaledb.compress_orderby = 'obis_id, ts');
 SELECT add_compression_policy('readings', INTERVAL '60 days', if_not_exists => true);
 SELECT add_retention_policy('events', INTERVAL '10 years', if_not_exists => true);
-CREATE MATERIALIZED VIEW IF NOT EXISTS consumption_hourly WITH (timescaledb.continuous) AS SELECT meter_id, obis_id, time_bucket(INTERVAL '1 hour', ts) AS hour, sum(value) AS value, count(*) AS slots, bool_or(estimated) AS estimated FROM readings WHERE source = 'profile' GROUP BY meter_id, obis_id, time_bucket(INTERVAL '1 hour', ts) WITH NO DATA;
+-- Same name and columns as the plain view. materialized_only = false (real-time aggregation): hours not yet
+-- materialised are computed from readings at query time, as the plain view does; TimescaleDB >= 2.13
+-- defaults to materialized-only, which would hide the last hours until the refresh policy runs.
+CREATE MATERIALIZED VIEW IF NOT EXISTS consumption_hourly WITH (timescaledb.continuous, timescaledb.materialized_only = false) AS SELECT meter_id, obis_id, time_bucket(INTERVAL '1 hour', ts) AS hour, sum(value) AS value, count(*) AS slots, bool_or(estimated) AS estimated FROM readings WHERE source = 'profile' GROUP BY meter_id, obis_id, time_bucket(INTERVAL '1 hour', ts) WITH NO DATA;
 SELECT add_continuous_aggregate_policy('consumption_hourly', start_offset => INTERVAL '200 days', end_offset => INTERVAL '1 hour', schedule_interval => INTERVAL '30 minutes', if_not_exists => true);
