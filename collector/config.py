@@ -211,6 +211,8 @@ class PortalConfig(Strict):
     bind: str = "127.0.0.1:8000"
     secret_key_env: str = "UCHET_PORTAL_SECRET"  # noqa: S105 - the NAME of the env var, not a secret
     workers: int = Field(2, ge=1, le=64)
+    # Seed demo people (consumers owning the configured meters, РЭС staff, dispatcher, admin) at `uchet run`.
+    demo_accounts: bool = False
 
     _env = field_validator("secret_key_env")(_check_env_name)
 

@@ -19,6 +19,7 @@ import click
 
 from collector.config import Config
 from collector.db import Database, apply_schema, open_database, redact
+from collector.demo import DemoLogins, seed_demo
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,23 @@ def start_collector(config: Config, config_path: Path, database: Database) -> su
     return subprocess.Popen(command, env=env)
 
 
+def print_logins(logins: DemoLogins) -> None:
+    """The demo people, so a newcomer can log in at once (the password stays in var/, never in a log)."""
+    labels = {
+        "individual": "потребитель, физическое лицо",
+        "legal": "потребитель, юридическое лицо",
+        "staff_north": "сотрудник РЭС (север)",
+        "staff_south": "сотрудник РЭС (юг)",
+        "dispatcher": "диспетчер",
+        "admin": "администратор",
+    }
+    click.echo("demo logins:")
+    for key, label in labels.items():
+        if key in logins.emails:
+            click.echo(f"  {logins.emails[key]:<28} {label}")
+    click.echo(f"  password for all of them: {logins.password}   (kept in {logins.password_file})")
+
+
 def launch(config: Config, config_path: Path) -> int:
     """Run until Ctrl-C or SIGTERM; return the exit status."""
     stop = threading.Event()
@@ -100,8 +118,11 @@ def launch(config: Config, config_path: Path) -> int:
         click.echo(f"database: {database.kind} ({backend}) at {redact(database.dsn)}")
         children.append(start_collector(config, config_path, database))
         click.echo(f"collector: {len(config.meters)} meter(s) on {len(config.lines)} line(s)")
+        logins = seed_demo(config, database.dsn, var_dir) if config.portal.demo_accounts else None
         children.append(start_portal(config, database, portal_secret(config, var_dir)))
         click.echo(f"portal: http://{config.portal.bind}/   (Ctrl-C stops everything)")
+        if logins is not None:
+            print_logins(logins)
         while not stop.wait(0.5):
             for child in children:
                 if child.poll() is not None:

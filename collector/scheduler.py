@@ -31,7 +31,10 @@ Submit = Callable[[str, Task], bool]
 def trigger_of(schedule: Schedule) -> BaseTrigger:
     jitter = int(schedule.jitter.total_seconds()) or None
     if schedule.cron is not None:
-        return CronTrigger.from_crontab(schedule.cron, timezone=UTC, jitter=jitter)
+        # from_crontab() takes no jitter in APScheduler 3.11: build the trigger, then set it.
+        cron = CronTrigger.from_crontab(schedule.cron, timezone=UTC)
+        cron.jitter = jitter
+        return cron
     assert schedule.every is not None
     return IntervalTrigger(seconds=schedule.every.total_seconds(), timezone=UTC, jitter=jitter)
 

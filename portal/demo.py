@@ -149,3 +149,32 @@ def seed(conn: Conn, password: str | None = None) -> dict[str, Any]:
         ids.update(seed_people(conn, password))
         seed_requests(conn, ids)
     return {**ids, "password": password}
+
+
+def attach_meters(conn: Conn, ids: dict[str, Any], meters_by_owner: dict[str, list[tuple[int, str]]]) -> None:
+    """Give the demo consumers meters the collector polls: contract, settlement, an approved request, access.
+
+    `meters_by_owner` maps 'individual'/'legal' to (meters.id, contract) pairs. Idempotent: a meter the
+    consumer can already see is left as it is.
+    """
+    users = ids["users"]
+    places = list(ids["settlements"].items())
+    for owner, pairs in meters_by_owner.items():
+        user_id = users[owner]
+        for n, (meter_id, contract) in enumerate(pairs):
+            if meters.accessible_meter(conn, user_id, meter_id) is not None:
+                continue
+            key, settlement_id = places[n % len(places)]
+            check = check_contract(contract)
+            conn.execute(
+                "UPDATE meters SET contract = %s, contract_key = %s, settlement_id = %s WHERE id = %s",
+                (check.contract, check.key, settlement_id, meter_id),
+            )
+            serial = conn.execute("SELECT serial FROM meters WHERE id = %s", (meter_id,)).fetchone()
+            assert serial is not None
+            request_id = _request(
+                conn, user_id, owner, directory.settlement(conn, settlement_id), "", serial["serial"], contract
+            )
+            res_code = "north" if key[1].startswith("Северный") else "south"
+            request_store.approve(conn, request_id, users[f"staff_{res_code}"], meter_id)
+            meters.grant_access(conn, user_id, meter_id, request_id)

@@ -1,0 +1,54 @@
+"""Demo accounts for `uchet run` on the sample fleet: the portal's demo people, owning the configured meters.
+
+Must not run unless the config asks for it (portal.demo_accounts): a real installation has no demo people.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg.rows import dict_row
+
+from collector import registry
+from collector.config import Config
+
+
+@dataclass(frozen=True)
+class DemoLogins:
+    emails: dict[str, str]  # role key → e-mail
+    password: str
+    password_file: Path
+
+
+def demo_password(var_dir: Path) -> tuple[str, Path]:
+    """One random password for every demo account, made once and kept (0600) so a second run prints the same."""
+    path = var_dir / "demo_password"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(9))
+    return path.read_text().strip(), path
+
+
+def seed_demo(config: Config, dsn: str, var_dir: Path) -> DemoLogins:
+    """Idempotent: people by e-mail, meters by code; the individual and the legal entity share the fleet."""
+    # The composition root may wire the portal's seeding in; collector code proper never imports portal.
+    from portal import demo
+
+    password, path = demo_password(var_dir)
+    with psycopg.connect(dsn, autocommit=True) as plain:
+        meter_ids = registry.sync_meters(plain, config.meters)
+    with psycopg.connect(dsn, autocommit=True, row_factory=dict_row) as conn:
+        ids = demo.seed(conn, password)
+        owners: dict[str, list[tuple[int, str]]] = {"individual": [], "legal": []}
+        for n, meter in enumerate(config.meters):
+            owner = "legal" if n % 2 else "individual"
+            owners[owner].append((meter_ids[meter.id], f"ЭС-{3000 + n}"))
+        with conn.transaction():
+            demo.attach_meters(conn, ids, owners)
+    return DemoLogins(emails=dict(ids["emails"]), password=password, password_file=path)
