@@ -16,6 +16,7 @@ from portal.meter_period import SLOT, Period
 from portal.store import meter_readings as store
 
 PROFILE_QUERIES = {"halfhour": store.profile_halfhours, "hour": store.profile_hours}
+DAILY_MAX_DAYS = 62
 RESOLUTION_NAMES = {"halfhour": "30 минут", "hour": "1 час", "day": "сутки (мин./макс. получасов)"}
 
 
@@ -82,15 +83,18 @@ def load_readings(conn: Conn, meter: dict[str, Any], period: Period, now: dt.dat
         series = PROFILE_QUERIES[resolution](conn, meter_id, period.start, period.end)
     consumption = store.consumption(conn, meter_id, tz, period.start, period.end)
     extent = store.profile_extent(conn, meter_id, period.start, period.end)
-    # The slot being captured now is not due yet: data can exist up to the last whole half-hour.
-    stop = min(period.end, now - dt.timedelta(seconds=now.timestamp() % SLOT.total_seconds()))
+    # A slot is stamped with the end of its interval: every stamp up to now is due, the next one is not.
+    stop = min(period.end, now - dt.timedelta(seconds=now.timestamp() % SLOT.total_seconds()) + SLOT)
     page = ReadingsPage(
         period=period,
         registers=store.current_registers(conn, meter_id),
         days=[r for r in consumption if r["period"] == "day"],
         months=[r for r in consumption if r["period"] == "month"],
-        daily=store.billing_rows(conn, meter_id, "daily", period.start, period.end),
-        monthly=store.billing_rows(conn, meter_id, "monthly", period.start, period.end),
+        # A year of daily readings is 365 rows nobody reads on screen; the monthly table covers long ranges.
+        daily=store.billing_rows(conn, meter_id, "daily", tz, period.start, period.end)
+        if period.days <= DAILY_MAX_DAYS
+        else [],
+        monthly=store.billing_rows(conn, meter_id, "monthly", tz, period.start, period.end),
         series=series,
         chart=build_chart(series, resolution, period.start, period.end, stop, tz),
         expected=period.expected_slots(stop),

@@ -39,7 +39,9 @@ def current_registers(conn: Conn, meter_id: int) -> list[dict[str, Any]]:
     ).fetchall()
 
 
-def billing_rows(conn: Conn, meter_id: int, source: str, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+def billing_rows(
+    conn: Conn, meter_id: int, source: str, tz: str, start: dt.datetime, end: dt.datetime
+) -> list[dict[str, Any]]:
     """Daily or monthly billing readings of A+ (total, T1..T4), newest first, with the consumption per tariff zone
     until the next boundary (`d0`..`d4`, NULL for the last one: its end is not read yet)."""
     return conn.execute(
@@ -53,7 +55,11 @@ def billing_rows(conn: Conn, meter_id: int, source: str, start: dt.datetime, end
                    max(r.value) FILTER (WHERE o.code = '1.0.1.8.4.255') AS t4,
                    bool_or(r.estimated) AS estimated
               FROM readings r JOIN obis o ON o.id = r.obis_id
-             WHERE r.meter_id = %(meter)s AND r.source = %(source)s
+             WHERE r.meter_id = %(meter)s
+               -- (meter, obis, ts) holds one row: where a daily row was stored first at a month boundary, the
+               -- monthly one was dropped by the collector's ON CONFLICT; that daily row is the month's reading.
+               AND (r.source = %(source)s OR (%(source)s = 'monthly' AND r.source = 'daily'
+                    AND date_trunc('month', r.ts AT TIME ZONE %(tz)s) = r.ts AT TIME ZONE %(tz)s))
                AND r.obis_id IN (SELECT id FROM obis WHERE code LIKE '1.0.1.8._.255')
                AND r.ts >= %(start)s AND r.ts < %(end)s + %(step)s::interval
              GROUP BY r.ts),
@@ -67,6 +73,7 @@ def billing_rows(conn: Conn, meter_id: int, source: str, start: dt.datetime, end
         {
             "meter": meter_id,
             "source": source,
+            "tz": tz,
             "start": start,
             "end": end,
             "step": "1 day" if source == "daily" else "1 month",
