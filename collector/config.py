@@ -14,6 +14,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from drivers.errors import ConfigurationError
+from drivers.modbus import map_name
+
 _DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h|d)\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
@@ -263,6 +266,11 @@ class Config(Strict):
             line_protocol = _line_protocol(line)
             if line_protocol is not None and line_protocol != meter.protocol:
                 problems.append(f"meters[{i}].protocol: {meter.protocol} meter on {line_protocol} line {line.name!r}")
+            if meter.protocol == "modbus":
+                try:
+                    map_name(meter.model)
+                except ConfigurationError as exc:
+                    problems.append(f"meters[{i}].model: {exc}")
             unknown = sorted(set(meter.schedules) - set(TASK_KINDS))
             if unknown:
                 problems.append(f"meters[{i}].schedules.{unknown[0]}: unknown task kind")

@@ -16,7 +16,7 @@ from collector.lines import LineConfig, framing_of, is_optical
 from drivers.dlms import DlmsSession, DlmsSettings, ScalerCache
 from drivers.errors import ConfigurationError
 from drivers.link import Link
-from drivers.modbus import MAP_NAMES, Framing, ModbusSession, RegisterMap, load_map
+from drivers.modbus import Framing, ModbusSession, RegisterMap, load_map, map_name
 from drivers.session import MeterSession
 
 DEFAULT_DLMS_PASSWORD_ENV = "UCHET_DLMS_PASSWORD"  # noqa: S105 - the NAME of the env var used by the demo config
@@ -24,13 +24,8 @@ DEFAULT_DLMS_PASSWORD_ENV = "UCHET_DLMS_PASSWORD"  # noqa: S105 - the NAME of th
 
 @cache
 def register_map(model: str) -> RegisterMap:
-    """The map of a Modbus model, by its map name ('eastron_sdm630') or its short name ('sdm630')."""
-    if model in MAP_NAMES:
-        return load_map(model)
-    matches = [name for name in MAP_NAMES if name.endswith(f"_{model.lower()}")]
-    if len(matches) == 1:
-        return load_map(matches[0])
-    raise ConfigurationError(f"unknown Modbus meter model {model!r}; known: {', '.join(MAP_NAMES)}")
+    """The register map of a configured Modbus model ('sdm630' and 'eastron_sdm630' both work)."""
+    return load_map(map_name(model))
 
 
 def utc_offset_min(timezone: str) -> int:

@@ -14,26 +14,17 @@ from dataclasses import dataclass, field
 from collector.config import Config, MeterConfig, SimulatedLine
 from collector.lines import Endpoint, framing_of
 from collector.meters import DEFAULT_DLMS_PASSWORD_ENV, utc_offset_min
+from drivers.modbus import map_name
 from drivers.sim.dlms_meter import SimulatedDlmsMeter
 from drivers.sim.dlms_model import MeterModel
 from drivers.sim.dlms_port import HdlcPort, WrapperPort, dlms_splitter, wrapper_splitter
 from drivers.sim.line import SimulatedDevice, SimulatedSerialLine, SimulatedTcpServer, Splitter
 from drivers.sim.modbus_frame import split_mbap, split_rtu_request
 from drivers.sim.modbus_meter import SimulatedModbusMeter
-from drivers.sim.modbus_models import MODELS
 
 log = logging.getLogger(__name__)
 
 DEMO_DLMS_PASSWORD = "12345678"  # noqa: S105 - the simulated meters' factory password, for demos only
-
-
-def modbus_model(model: str) -> str:
-    if model in MODELS:
-        return model
-    matches = [name for name in MODELS if name.endswith(f"_{model.lower()}")]
-    if len(matches) != 1:
-        raise ValueError(f"no simulated Modbus model for {model!r}; known: {', '.join(MODELS)}")
-    return matches[0]
 
 
 def dlms_password(meter: MeterConfig) -> bytes:
@@ -94,7 +85,7 @@ class Simulation:
         serial_digits = "".join(ch for ch in (meter.serial or "") if ch.isdigit())
         if protocol == "modbus":
             device = SimulatedModbusMeter(
-                modbus_model(meter.model),
+                map_name(meter.model),
                 meter.address,
                 framing="tcp" if framing == "mbap" else "rtu",
                 serial=int(serial_digits) if serial_digits else None,

@@ -17,7 +17,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from collector.config import Config, MeterConfig, SerialLine, SimulatedLine, TcpLine
+from drivers.errors import ConfigurationError
 from drivers.modbus import MAP_NAMES
+from drivers.modbus import map_name as resolve_map_name
 
 Protocol = Literal["dlms", "modbus"]
 DEFAULT_TIMEOUT_S = {"modbus": 0.5, "dlms": 2.0}
@@ -135,14 +137,11 @@ def target_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def map_name(model: str) -> str:
-    """A register map name from a config model ('sdm630' → 'eastron_sdm630')."""
-    key = model.lower().replace("-", "_")
-    if key in MAP_NAMES:
-        return key
-    matches = [name for name in MAP_NAMES if name.endswith(f"_{key}") or key in name]
-    if len(matches) != 1:
-        raise click.UsageError(f"unknown Modbus model {model!r}: use one of {', '.join(MAP_NAMES)}")
-    return matches[0]
+    """A register map name from a config model ('sdm630' → 'eastron_sdm630'); a usage error when unknown."""
+    try:
+        return resolve_map_name(model)
+    except ConfigurationError as exc:
+        raise click.UsageError(str(exc)) from None
 
 
 def zone(name: str) -> ZoneInfo:

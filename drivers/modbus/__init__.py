@@ -1,9 +1,9 @@
 """Modbus energy meters: RTU on RS-485 lines, Modbus TCP, RTU through TCP gateways; register maps as data.
 
-Public API: ModbusSession, Framing, load_map, MAP_NAMES, RegisterMap, scan_unit_ids. pymodbus stays in pdu.py.
+Public API: ModbusSession, Framing, load_map, map_name, MAP_NAMES, RegisterMap, scan_unit_ids. pymodbus stays in pdu.py.
 """
 
-from drivers.modbus.regmap import MAP_NAMES, Point, RegisterMap, load_map
+from drivers.modbus.regmap import MAP_NAMES, Point, RegisterMap, load_map, map_name
 from drivers.modbus.scan import scan_unit_ids
 from drivers.modbus.session import ModbusSession
 from drivers.modbus.transport import Framing, ModbusTransport
@@ -16,5 +16,6 @@ __all__ = [
     "Point",
     "RegisterMap",
     "load_map",
+    "map_name",
     "scan_unit_ids",
 ]

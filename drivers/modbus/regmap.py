@@ -177,6 +177,17 @@ MAP_NAMES: tuple[str, ...] = tuple(
 """Model names accepted by load_map (file names in drivers/modbus/maps without .yaml), e.g. 'eastron_sdm630'."""
 
 
+def map_name(model: str) -> str:
+    """The map name of a model as people write it: 'eastron_sdm630', 'sdm630' or 'SDM-630' → 'eastron_sdm630'."""
+    key = model.strip().lower().replace("-", "").replace(" ", "_")
+    if key in MAP_NAMES:
+        return key
+    matches = [name for name in MAP_NAMES if name.endswith(f"_{key}")]
+    if len(matches) != 1:
+        raise ConfigurationError(f"unknown Modbus meter model {model!r}; known: {', '.join(MAP_NAMES)}")
+    return matches[0]
+
+
 @functools.cache
 def load_map(name: str) -> RegisterMap:
     """The register map of a model by name; ConfigurationError for an unknown name or a broken file."""

@@ -138,3 +138,9 @@ def test_production_example_is_valid() -> None:
     config = load_config(SAMPLE.parent / "deploy" / "config.production.yaml")
     assert config.database.dsn is not None
     assert {line.kind for line in config.lines} == {"serial", "tcp"}
+
+
+def test_unknown_modbus_model_is_named(tmp_path: Path) -> None:
+    data = _sample()
+    data["meters"][0]["model"] = "sdm999"
+    assert any(p.startswith("meters[0].model: unknown Modbus meter model 'sdm999'") for p in _problems(tmp_path, data))
