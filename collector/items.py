@@ -249,6 +249,18 @@ class Converted:
     refused: list[Reading]
 
 
+# The database speaks one unit per quantity (the obis table: kWh, kvarh, kW): meters report Wh or kWh, W or kW
+# depending on model and scaler, so base units are converted here, once, before anything is stored.
+_TO_KILO = {"Wh": "kWh", "varh": "kvarh", "VAh": "kVAh", "W": "kW", "var": "kvar", "VA": "kVA"}
+_THOUSAND = Decimal(1000)
+
+
+def canonical_value(reading: Reading) -> Decimal:
+    """The reading's value in the system's unit for its quantity (Wh → kWh and so on)."""
+    assert reading.value is not None
+    return reading.value / _THOUSAND if reading.unit in _TO_KILO else reading.value
+
+
 def readings_to_items(meter: str, readings: Iterable[Reading], *, source: Source = "register") -> Converted:
     """Register reads → items. A garbled, timed-out or refused value is never stored as a value."""
     items: list[ReadingItem] = []
@@ -258,7 +270,9 @@ def readings_to_items(meter: str, readings: Iterable[Reading], *, source: Source
             refused.append(reading)
             continue
         items.append(
-            ReadingItem(meter=meter, obis=str(reading.obis), ts=reading.ts, value=reading.value, source=source)
+            ReadingItem(
+                meter=meter, obis=str(reading.obis), ts=reading.ts, value=canonical_value(reading), source=source
+            )
         )
     return Converted(items, refused)
 
@@ -279,7 +293,7 @@ def profile_to_items(
                     meter=meter,
                     obis=str(reading.obis),
                     ts=row.ts,
-                    value=reading.value,
+                    value=canonical_value(reading),
                     source=source,
                     estimated=estimated,
                     status=row.status,
