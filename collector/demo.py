@@ -16,6 +16,17 @@ from psycopg.rows import dict_row
 from collector import registry
 from collector.config import Config
 
+# Who owns which meter of the sample config.yaml: a household with two meters, a company with four.
+# Meters not listed belong to nobody in the demo; РЭС staff still see them in their zone.
+DEMO_OWNERS = {
+    "dl-202": "individual",
+    "mb-102": "individual",
+    "dl-201": "legal",
+    "mb-101": "legal",
+    "dl-501": "legal",
+    "mb-601": "legal",
+}
+
 
 @dataclass(frozen=True)
 class DemoLogins:
@@ -45,10 +56,9 @@ def seed_demo(config: Config, dsn: str, var_dir: Path) -> DemoLogins:
         meter_ids = registry.sync_meters(plain, config.meters)
     with psycopg.connect(dsn, autocommit=True, row_factory=dict_row) as conn:
         ids = demo.seed(conn, password)
-        owners: dict[str, list[tuple[int, str]]] = {"individual": [], "legal": []}
-        for n, meter in enumerate(config.meters):
-            owner = "legal" if n % 2 else "individual"
-            owners[owner].append((meter_ids[meter.id], f"ЭС-{3000 + n}"))
+        fleet = [
+            (meter_ids[meter.id], DEMO_OWNERS.get(meter.id), f"ЭС-{3000 + n}") for n, meter in enumerate(config.meters)
+        ]
         with conn.transaction():
-            demo.attach_meters(conn, ids, owners)
+            demo.attach_meters(conn, ids, fleet)
     return DemoLogins(emails=dict(ids["emails"]), password=password, password_file=path)

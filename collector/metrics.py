@@ -84,7 +84,12 @@ class Metrics:
 
     def serve(self, bind: str) -> None:
         host, _, port = bind.rpartition(":")
-        server, _thread = start_http_server(int(port), addr=host or "127.0.0.1", registry=self.registry)
+        try:
+            server, _thread = start_http_server(int(port), addr=host or "127.0.0.1", registry=self.registry)
+        except OSError as exc:
+            # Metrics are for watching; polling and storing matter more. Say why and go on without them.
+            log.error("metrics not served on %s: %s (another collector running? set collector.metrics_bind)", bind, exc)
+            return
         self._server = server
         log.info("metrics on http://%s/metrics", bind)
 

@@ -82,13 +82,12 @@ class Simulation:
     def _device(
         self, meter: MeterConfig, protocol: str, framing: str, optical: bool, time_scale: float
     ) -> SimulatedDevice:
-        serial_digits = "".join(ch for ch in (meter.serial or "") if ch.isdigit())
         if protocol == "modbus":
             device = SimulatedModbusMeter(
                 map_name(meter.model),
                 meter.address,
                 framing="tcp" if framing == "mbap" else "rtu",
-                serial=int(serial_digits) if serial_digits else None,
+                serial=meter.serial,
                 seed=meter.address,
                 time_scale=time_scale,
                 utc_offset_h=utc_offset_min(meter.timezone) // 60,

@@ -151,30 +151,28 @@ def seed(conn: Conn, password: str | None = None) -> dict[str, Any]:
     return {**ids, "password": password}
 
 
-def attach_meters(conn: Conn, ids: dict[str, Any], meters_by_owner: dict[str, list[tuple[int, str]]]) -> None:
-    """Give the demo consumers meters the collector polls: contract, settlement, an approved request, access.
+def attach_meters(conn: Conn, ids: dict[str, Any], fleet: list[tuple[int, str | None, str]]) -> None:
+    """Place the meters the collector polls in the directory and give some to the demo consumers.
 
-    `meters_by_owner` maps 'individual'/'legal' to (meters.id, contract) pairs. Idempotent: a meter the
-    consumer can already see is left as it is.
+    `fleet` holds (meters.id, owner, contract) with owner 'individual', 'legal' or None (a meter only РЭС staff
+    see, in their zone). An owned meter gets an approved request and access. Idempotent.
     """
     users = ids["users"]
     places = list(ids["settlements"].items())
-    for owner, pairs in meters_by_owner.items():
-        user_id = users[owner]
-        for n, (meter_id, contract) in enumerate(pairs):
-            if meters.accessible_meter(conn, user_id, meter_id) is not None:
-                continue
-            key, settlement_id = places[n % len(places)]
-            check = check_contract(contract)
-            conn.execute(
-                "UPDATE meters SET contract = %s, contract_key = %s, settlement_id = %s WHERE id = %s",
-                (check.contract, check.key, settlement_id, meter_id),
-            )
-            serial = conn.execute("SELECT serial FROM meters WHERE id = %s", (meter_id,)).fetchone()
-            assert serial is not None
-            request_id = _request(
-                conn, user_id, owner, directory.settlement(conn, settlement_id), "", serial["serial"], contract
-            )
-            res_code = "north" if key[1].startswith("Северный") else "south"
-            request_store.approve(conn, request_id, users[f"staff_{res_code}"], meter_id)
-            meters.grant_access(conn, user_id, meter_id, request_id)
+    for n, (meter_id, owner, contract) in enumerate(fleet):
+        key, settlement_id = places[n % len(places)]
+        check = check_contract(contract)
+        conn.execute(
+            """UPDATE meters SET contract = %s, contract_key = %s, settlement_id = COALESCE(settlement_id, %s)
+               WHERE id = %s""",
+            (check.contract, check.key, settlement_id, meter_id),
+        )
+        if owner is None or meters.accessible_meter(conn, users[owner], meter_id) is not None:
+            continue
+        row = conn.execute("SELECT serial, settlement_id FROM meters WHERE id = %s", (meter_id,)).fetchone()
+        assert row is not None
+        settlement = directory.settlement(conn, row["settlement_id"])
+        request_id = _request(conn, users[owner], owner, settlement, "", row["serial"], contract)
+        res_code = "north" if key[1].startswith("Северный") else "south"
+        request_store.approve(conn, request_id, users[f"staff_{res_code}"], meter_id)
+        meters.grant_access(conn, users[owner], meter_id, request_id)

@@ -99,7 +99,10 @@ class ProfileReader:
         columns = [c for c in self.columns(profile) if not c.is_clock]
         registers = [c.obis for c in columns if c.class_id in (objects.CLASS_REGISTER, 4)]
         self.session.ensure_scalers(registers)
-        chunk = timedelta(hours=self.session.settings.profile_chunk_hours)
+        # Chunks by rows, not by hours: a day of a 30-minute profile and 48 days of a daily billing profile cost the
+        # same; a profile without a period (monthly billing, asynchronous) is asked in one go.
+        period = self.capture_period_s(profile)
+        chunk = timedelta(seconds=period * self.session.settings.profile_chunk_rows) if period > 0 else end - start
         seen: set[datetime] = set()
         out: list[ProfileRow] = []
         cursor = start

@@ -35,7 +35,8 @@ class DlmsSettings:
     fallback_utc_offset_min: the meter's zone, used only when its clock says 'deviation not specified'.
     inverted_deviation: the meter sends the deviation as a UTC offset (+180 for Moscow), not the Blue Book way.
     use_scaler_profiles: read СПОДЭС scaler profiles 1.0.94.7.x before asking registers one by one.
-    profile_chunk_hours: time range asked per GET when reading a long profile (the meter splits it into blocks).
+    profile_chunk_rows: rows asked per GET when reading a long profile (the range is the capture period times
+        this; the meter splits the answer into blocks). A day of a 30-minute profile, 48 days of a daily one.
     """
 
     transport: Literal["hdlc", "wrapper"] = "hdlc"
@@ -55,7 +56,7 @@ class DlmsSettings:
     fallback_utc_offset_min: int | None = None
     inverted_deviation: bool = False
     use_scaler_profiles: bool = True
-    profile_chunk_hours: int = 24
+    profile_chunk_rows: int = 48
 
     def __post_init__(self) -> None:
         if self.transport not in ("hdlc", "wrapper"):
@@ -72,7 +73,7 @@ class DlmsSettings:
             raise ConfigurationError("mode E opens an optical port: transport must be hdlc")
         if not 32 <= self.max_info <= 2030 or not 1 <= self.window <= 7:
             raise ConfigurationError("max_info must be 32..2030 and window 1..7")
-        if self.retries < 0 or self.response_timeout_s <= 0 or self.profile_chunk_hours < 1:
-            raise ConfigurationError("retries >= 0, response_timeout_s > 0, profile_chunk_hours >= 1")
+        if self.retries < 0 or self.response_timeout_s <= 0 or self.profile_chunk_rows < 1:
+            raise ConfigurationError("retries >= 0, response_timeout_s > 0, profile_chunk_rows >= 1")
         if isinstance(self.password, str):
             object.__setattr__(self, "password", self.password.encode())

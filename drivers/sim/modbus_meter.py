@@ -40,7 +40,7 @@ class SimulatedModbusMeter:
         unit_id: int,
         *,
         framing: str = "rtu",
-        serial: int | None = None,
+        serial: int | str | None = None,
         seed: int | None = None,
         time_scale: float = 1.0,
         utc_offset_h: int = 3,
@@ -50,7 +50,8 @@ class SimulatedModbusMeter:
         self.model: Model = MODELS[model]
         self.unit_id, self.framing = unit_id, framing
         self.rng = random.Random(seed if seed is not None else unit_id)
-        self.serial = serial if serial is not None else 20_000_000 + self.rng.randrange(10**6)
+        # A text serial (EM24) is reported as given; a numeric one (Eastron) as the number, leading zeros gone.
+        self.serial: int | str = serial if serial is not None else 20_000_000 + self.rng.randrange(10**6)
         self.time_scale, self.utc_offset_h, self.clock = time_scale, utc_offset_h, clock
         self.fault = Fault.NONE
         self.slow_s, self.late_s = 0.1, 1.0
@@ -144,10 +145,15 @@ class SimulatedModbusMeter:
                     words[slot.address + offset] = word
         if table == self.model.serial_table:
             if self.model.serial_text_words:
-                text = f"SIM{self.serial}".encode().ljust(2 * self.model.serial_text_words, b"\0")
+                shown = self.serial if isinstance(self.serial, str) else f"SIM{self.serial}"
+                text = shown.encode()[: 2 * self.model.serial_text_words].ljust(2 * self.model.serial_text_words, b"\0")
                 serial_words = list(struct.unpack(f">{self.model.serial_text_words}H", text))
             else:
-                serial_words = list(struct.unpack(">2H", struct.pack(">I", self.serial)))
+                serial_words = list(
+                    struct.unpack(
+                        ">2H", struct.pack(">I", int("".join(c for c in str(self.serial) if c.isdigit()) or 0))
+                    )
+                )
             for offset, word in enumerate(serial_words):
                 words[self.model.serial_address + offset] = word
         return words

@@ -78,8 +78,10 @@ def test_password_in_dsn_is_refused(tmp_path: Path) -> None:
 
 def test_lls_without_password_env(tmp_path: Path) -> None:
     data = _sample()
-    del data["meters"][2]["dlms"]["password_env"]
-    assert any(p.startswith("meters[2].dlms: auth lls needs password_env") for p in _problems(tmp_path, data))
+    index = next(i for i, m in enumerate(data["meters"]) if m.get("dlms", {}).get("auth") == "lls")
+    del data["meters"][index]["dlms"]["password_env"]
+    problems = _problems(tmp_path, data)
+    assert any(p.startswith(f"meters[{index}].dlms: auth lls needs password_env") for p in problems)
 
 
 def test_bad_values_are_named(tmp_path: Path) -> None:
@@ -102,7 +104,7 @@ def test_unknown_task_kind(tmp_path: Path) -> None:
 
 def test_protocol_must_fit_the_line(tmp_path: Path) -> None:
     data = _sample()
-    data["meters"][0]["line"] = "sim-dlms-1"
+    data["meters"][0]["line"] = "rs485-b"
     data["meters"][0]["address"] = 99
     assert any(p.startswith("meters[0].protocol: modbus meter on dlms line") for p in _problems(tmp_path, data))
 

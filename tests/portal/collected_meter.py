@@ -68,7 +68,7 @@ def _event_code_rows() -> list[tuple[int, int, str, str, int | None]]:
 
 def _read(link: TcpLink, code: str, now: datetime, first_day: datetime) -> list[Item]:
     items: list[Item] = []
-    settings = DlmsSettings(transport="wrapper", profile_chunk_hours=48, **READER)  # type: ignore[arg-type]
+    settings = DlmsSettings(transport="wrapper", profile_chunk_rows=96, **READER)  # type: ignore[arg-type]
     with DlmsSession(link, settings=settings) as session:
         items += readings_to_items(code, session.read_registers()).items
         items += profile_to_items(code, session.read_profile(LOAD_PROFILE, first_day, now)).items

@@ -20,7 +20,7 @@ def test_profile_spanning_many_blocks_arrives_whole_in_order(wrapper_meter) -> N
     now = datetime.now(UTC)
     start = (now - timedelta(days=20)).replace(minute=0, second=0, microsecond=0)
     end = start + timedelta(days=14)
-    settings = DlmsSettings(transport="wrapper", profile_chunk_hours=24 * 7, **READER)
+    settings = DlmsSettings(transport="wrapper", profile_chunk_rows=48 * 7, **READER)
     with DlmsSession(link, settings=settings) as session:
         rows = session.read_profile(LOAD_PROFILE, start, end)
     assert len(rows) == 14 * 48
