@@ -246,14 +246,6 @@ def _received(rows: list[ProfileRow]) -> set[datetime]:
 
 
 def capture_period_s(session: MeterSession, profile: Obis) -> int:
-    """The profile's capture period from the meter (DLMS attribute 4, seconds); 30 minutes if it cannot say.
-
-    MeterSession has no such method yet (asked of the lead): DlmsSession exposes it through `profiles`.
-    """
-    profiles = getattr(session, "profiles", None)
-    reader = getattr(profiles, "capture_period_s", None)
-    if callable(reader):
-        period = reader(profile)
-        if isinstance(period, int) and period > 0:
-            return period
-    return DEFAULT_PERIOD_S
+    """The profile's capture period from the meter (DLMS attribute 4, seconds); 30 minutes if it cannot say (0)."""
+    period = session.capture_period_s(profile)
+    return period if period > 0 else DEFAULT_PERIOD_S

@@ -50,3 +50,8 @@ class MeterSession(Protocol):
     def read_journal(self, journal: int, since: datetime | None = None) -> list[Event]:
         """Events of journal 0.0.99.98.<journal> at or after `since`, oldest first, decoded in Russian."""
         ...
+
+    def capture_period_s(self, profile: Obis) -> int:
+        """The profile's capture period in seconds as the meter states it (DLMS attribute 4); 0 when the meter
+        keeps no such profile or captures asynchronously (journals). The caller picks a default for 0."""
+        ...

@@ -162,6 +162,9 @@ class DlmsSession:
     def read_profile(self, profile: Obis, start: datetime, end: datetime) -> list[ProfileRow]:
         return self.profiles.read(profile, start, end)
 
+    def capture_period_s(self, profile: Obis) -> int:
+        return self.profiles.capture_period_s(profile)
+
     def read_journal(self, journal: int, since: datetime | None = None) -> list[Event]:
         start = since or datetime(2000, 1, 1, tzinfo=UTC)
         end = datetime.now(UTC) + timedelta(days=1)

@@ -193,3 +193,6 @@ class ModbusSession:
 
     def read_journal(self, journal: int, since: datetime | None = None) -> list[Event]:
         return []
+
+    def capture_period_s(self, profile: Obis) -> int:
+        return 0  # Modbus energy meters keep no profiles
