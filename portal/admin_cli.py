@@ -23,10 +23,18 @@ from portal.store.audit import unsent_mail
 
 
 def _connect(ctx: click.Context) -> psycopg.Connection[dict[str, Any]]:
-    dsn = ctx.obj.get("dsn") if ctx.obj else None
+    obj = ctx.find_root().obj or {}
+    dsn = (ctx.obj or {}).get("dsn") or obj.get("dsn")
+    if not dsn and callable(obj.get("dsn_factory")):
+        # `uchet` provides the database of its config (the embedded server by default) without us importing it.
+        dsn = obj["dsn_factory"]()
     if not dsn:
         raise click.UsageError("no database: pass --dsn or set UCHET_DATABASE_URL")
-    return psycopg.connect(dsn, autocommit=True, row_factory=dict_row)
+    try:
+        return psycopg.connect(dsn, autocommit=True, row_factory=dict_row, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+        raise click.ClickException(f"cannot connect to the database: {reason}") from None
 
 
 @click.group("admin")
