@@ -5,8 +5,6 @@ Must not run unless the config asks for it (portal.demo_accounts): a real instal
 
 from __future__ import annotations
 
-import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from psycopg.rows import dict_row
 
 from collector import registry
 from collector.config import Config
+from collector.localsecret import kept_secret
 
 # Who owns which meter of the sample config.yaml: a household with two meters, a company with four.
 # Meters not listed belong to nobody in the demo; РЭС staff still see them in their zone.
@@ -35,23 +34,14 @@ class DemoLogins:
     password_file: Path
 
 
-def demo_password(var_dir: Path) -> tuple[str, Path]:
-    """One random password for every demo account, made once and kept (0600) so a second run prints the same."""
-    path = var_dir / "demo_password"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(9))
-    return path.read_text().strip(), path
-
-
 def seed_demo(config: Config, dsn: str, var_dir: Path) -> DemoLogins:
     """Idempotent: people by e-mail, meters by code; the individual and the legal entity share the fleet."""
     # The composition root may wire the portal's seeding in; collector code proper never imports portal.
     from portal import demo
 
-    password, path = demo_password(var_dir)
+    # One random password for every demo account, made once so a second run prints the same.
+    path = var_dir / "demo_password"
+    password = kept_secret(path, 9)
     with psycopg.connect(dsn, autocommit=True) as plain:
         meter_ids = registry.sync_meters(plain, config.meters)
     with psycopg.connect(dsn, autocommit=True, row_factory=dict_row) as conn:

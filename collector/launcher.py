@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -20,22 +19,14 @@ import click
 from collector.config import Config
 from collector.db import Database, apply_schema, open_database, redact
 from collector.demo import DemoLogins, seed_demo
+from collector.localsecret import kept_secret
 
 log = logging.getLogger(__name__)
 
 
 def portal_secret(config: Config, var_dir: Path) -> str:
     """The session key from its env var; for a local run, a random key kept in var/ (never in config.yaml)."""
-    from_env = os.environ.get(config.portal.secret_key_env)
-    if from_env:
-        return from_env
-    path = var_dir / "secret_key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+    return os.environ.get(config.portal.secret_key_env) or kept_secret(var_dir / "secret_key", 48)
 
 
 def start_portal(config: Config, database: Database, secret: str) -> subprocess.Popen[bytes]:
