@@ -17,7 +17,7 @@ class Slot:
     obis: str
     table: int
     address: int
-    kind: str  # '>f' float, '>i' int32, '>h' int16 (struct codes, one value, big-endian)
+    kind: str  # '>f' float, '>i'/'>I' int32, '>h'/'>H' int16, '>Q' uint64 (struct codes, one value, big-endian)
     low_word_first: bool = False
     resolution: float = 1.0  # value = raw * resolution for integer kinds
 
@@ -129,5 +129,51 @@ EM24 = Model(
     serial_text_words=7,
 )
 
-MODELS: dict[str, Model] = {"eastron_sdm630": SDM630, "eastron_sdm120": SDM120, "carlo_gavazzi_em24": EM24}
+
+def _abb(obis: str, address: int, kind: str, resolution: float) -> Slot:
+    return Slot(obis, HOLDING, address, kind, resolution=resolution)
+
+
+# ABB B23/B24 User Manual 2CMC485003M0201 rev. A, §9.3: every value in holding registers, high word first, integers
+# with a fixed resolution; the energy accumulators are 4-register unsigned counters in 0.01 kWh.
+B23 = Model(
+    name="B23",
+    phases=3,
+    slots=(
+        _abb("1.0.1.8.0.255", 0x5000, ">Q", 0.01),
+        _abb("1.0.2.8.0.255", 0x5004, ">Q", 0.01),
+        _abb("1.0.3.8.0.255", 0x500C, ">Q", 0.01),
+        _abb("1.0.4.8.0.255", 0x5010, ">Q", 0.01),
+        _abb("1.0.1.8.1.255", 0x5170, ">Q", 0.01),
+        _abb("1.0.1.8.2.255", 0x5174, ">Q", 0.01),
+        _abb("1.0.1.8.3.255", 0x5178, ">Q", 0.01),
+        _abb("1.0.1.8.4.255", 0x517C, ">Q", 0.01),
+        _abb("1.0.32.7.0.255", 0x5B00, ">I", 0.1),
+        _abb("1.0.52.7.0.255", 0x5B02, ">I", 0.1),
+        _abb("1.0.72.7.0.255", 0x5B04, ">I", 0.1),
+        _abb("1.0.31.7.0.255", 0x5B0C, ">I", 0.01),
+        _abb("1.0.51.7.0.255", 0x5B0E, ">I", 0.01),
+        _abb("1.0.71.7.0.255", 0x5B10, ">I", 0.01),
+        _abb("1.0.16.7.0.255", 0x5B14, ">i", 0.01),
+        _abb("1.0.36.7.0.255", 0x5B16, ">i", 0.01),
+        _abb("1.0.56.7.0.255", 0x5B18, ">i", 0.01),
+        _abb("1.0.76.7.0.255", 0x5B1A, ">i", 0.01),
+        _abb("1.0.14.7.0.255", 0x5B2C, ">H", 0.01),
+        _abb("1.0.13.7.0.255", 0x5B3A, ">h", 0.001),
+    ),
+    # Mapping tables: energy accumulators, per-tariff accumulators, per-phase accumulators, instantaneous values,
+    # product identification (serial 0x8900, firmware 0x8908). Anything else answers 'illegal data address'.
+    readable={HOLDING: ((0x5000, 0x5038), (0x5170, 0x51F0), (0x5460, 0x5490), (0x5B00, 0x5B4C), (0x8900, 0x8910))},
+    max_registers=125,
+    serial_table=HOLDING,
+    serial_address=0x8900,
+    serial_text_words=0,
+)
+
+MODELS: dict[str, Model] = {
+    "eastron_sdm630": SDM630,
+    "eastron_sdm120": SDM120,
+    "carlo_gavazzi_em24": EM24,
+    "abb_b23": B23,
+}
 """Keyed like drivers.modbus.MAP_NAMES, so a line config names one model for both sides."""

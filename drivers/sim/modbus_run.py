@@ -16,7 +16,7 @@ from drivers.sim.modbus_frame import split_mbap, split_rtu_request
 from drivers.sim.modbus_meter import SimulatedModbusMeter
 from drivers.sim.modbus_models import MODELS
 
-ROTATION = ("eastron_sdm630", "eastron_sdm120", "carlo_gavazzi_em24")
+ROTATION = ("eastron_sdm630", "eastron_sdm120", "carlo_gavazzi_em24", "abb_b23")
 
 
 def meter_set(

@@ -11,8 +11,14 @@ from drivers.sim.line import SimulatedSerialLine, SimulatedTcpServer
 from drivers.sim.modbus_frame import split_mbap, split_rtu_request
 from drivers.sim.modbus_meter import SimulatedModbusMeter
 
-# One meter of each model; ids 4 and 9 are absent from the line.
-LINE_METERS = {1: "eastron_sdm630", 2: "eastron_sdm120", 3: "carlo_gavazzi_em24", 5: "eastron_sdm630"}
+# One meter of each model (test_regmap checks every shipped map is here); ids 4 and 9 are absent from the line.
+LINE_METERS = {
+    1: "eastron_sdm630",
+    2: "eastron_sdm120",
+    3: "carlo_gavazzi_em24",
+    5: "eastron_sdm630",
+    6: "abb_b23",
+}
 BAUD = 19200
 
 

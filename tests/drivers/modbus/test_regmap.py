@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from drivers.errors import ConfigurationError
 from drivers.modbus import MAP_NAMES, load_map
+from drivers.modbus.codec import DataType
 from drivers.modbus.plan import plan_blocks
 from drivers.modbus.regmap import parse_map
+from drivers.obis import Obis
+from drivers.sim.modbus_models import MODELS
+from tests.drivers.modbus.conftest import LINE_METERS
 
 
-def test_at_least_three_models_ship() -> None:
-    assert {"eastron_sdm630", "eastron_sdm120", "carlo_gavazzi_em24"} <= set(MAP_NAMES)
+def test_the_four_models_ship() -> None:
+    assert {"eastron_sdm630", "eastron_sdm120", "carlo_gavazzi_em24", "abb_b23"} <= set(MAP_NAMES)
+
+
+def test_every_map_has_a_simulator_and_a_meter_on_the_test_line() -> None:
+    """A new map is only trusted once the independently typed simulator agrees with it (test_session_*)."""
+    assert set(MAP_NAMES) <= set(MODELS)
+    assert set(MAP_NAMES) <= set(LINE_METERS.values())
+
+
+def test_abb_energy_is_a_64_bit_counter_in_hundredths_of_a_kwh() -> None:
+    energy = load_map("abb_b23").point(Obis.parse("1.0.1.8.0.255"))
+    assert energy is not None
+    assert (energy.dtype, energy.address, energy.scale, energy.unit) == (DataType.U64, 0x5000, Decimal("0.01"), "kWh")
 
 
 @pytest.mark.parametrize("name", MAP_NAMES)
