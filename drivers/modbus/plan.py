@@ -5,7 +5,7 @@ Must not do I/O or decode values: it only decides which (table, address, count) 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from drivers.modbus.regmap import Point, Table
@@ -25,11 +25,19 @@ class Block:
         offset = point.address - self.address
         return registers[offset : offset + point.words]
 
+    @classmethod
+    def single(cls, point: Point) -> Block:
+        """A request for one point alone (the fallback when a meter refuses a group)."""
+        return cls(point.table, point.address, point.words, (point,))
 
-def plan_blocks(points: Iterable[Point], *, max_registers: int, max_gap: int) -> list[Block]:
+
+def plan_blocks(
+    points: Iterable[Point], *, max_registers: int, max_gap: int, barriers: Collection[tuple[Table, int]] = ()
+) -> list[Block]:
     """Adjacent points of one table share a request while it stays within max_registers and gaps within max_gap.
 
-    Input tables first, then holding, each in address order; a point never straddles two requests.
+    Input tables first, then holding, each in address order; a point never straddles two requests. No request
+    spans a barrier (table, address): a register the meter is known to refuse, so a gap may not cover it.
     """
     blocks: list[Block] = []
     ordered = sorted(set(points), key=lambda p: (p.table != Table.INPUT, p.address))
@@ -41,6 +49,7 @@ def plan_blocks(points: Iterable[Point], *, max_registers: int, max_gap: int) ->
                 point.table == first.table
                 and point.address - last_end <= max_gap
                 and max(point.end, last_end) - first.address <= max_registers
+                and not any(table == point.table and last_end <= at < point.address for table, at in barriers)
             )
             if not fits:
                 blocks.append(_block(current))

@@ -19,7 +19,8 @@ from drivers.link import Link
 from drivers.modbus.codec import DataType, DecodeError, decode_text, decode_value
 from drivers.modbus.pdu import ExceptionReply, parse_read_reply, read_request
 from drivers.modbus.plan import Block, plan_blocks
-from drivers.modbus.regmap import RegisterMap, Table
+from drivers.modbus.regmap import Point, RegisterMap, Table
+from drivers.modbus.splits import SplitMemory
 from drivers.modbus.transport import Framing, ModbusTransport
 from drivers.obis import Obis
 from drivers.record import ClockReading, Event, Nameplate, ProfileRow, Quality, Reading
@@ -28,6 +29,8 @@ from drivers.trace import TraceHook
 log = logging.getLogger(__name__)
 
 _RETRY_EXCEPTIONS = {5, 6}  # acknowledge / device busy: the meter asks us to come back
+_ILLEGAL_ADDRESS = 2
+MAX_SPLIT_REQUESTS = 32  # a refused group is re-read one point per request, but never more requests than this
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,7 @@ class _Outcome:
     registers: list[int] | None
     quality: Quality
     detail: str | None
+    exception: int | None = None  # the Modbus exception code, when the meter sent one
 
 
 class ModbusSession:
@@ -48,6 +52,8 @@ class ModbusSession:
       retries      -- extra attempts of a read after a timeout or a corrupted reply (reads are idempotent; busy
                       replies too). Exceptions such as 'illegal address' are never retried.
       trace        -- raw-frame hook installed on the link for this session (None keeps the link's own).
+      splits       -- SplitMemory of groups this meter refuses whole (exception 02); pass one per meter to keep it
+                      across sessions, None starts an empty one.
     Modbus energy meters here have no clock, profiles or journals: read_clock gives a NOT_SUPPORTED reading,
     read_profile and read_journal give empty lists, set_clock raises ProtocolError.
     """
@@ -62,6 +68,7 @@ class ModbusSession:
         timeout_s: float = 0.5,
         retries: int = 1,
         trace: TraceHook | None = None,
+        splits: SplitMemory | None = None,
     ) -> None:
         if not 0 < unit_id <= 255:
             raise ValueError(f"Modbus unit id out of range: {unit_id}")
@@ -71,6 +78,8 @@ class ModbusSession:
         self.timeout_s = timeout_s
         self.retries = retries
         self.transport = ModbusTransport(link, framing=framing)
+        self.splits = SplitMemory() if splits is None else splits
+        self.max_split_requests = MAX_SPLIT_REQUESTS
         self._trace = trace
         self._saved_trace: TraceHook | None = None
 
@@ -93,18 +102,34 @@ class ModbusSession:
 
         A point the map does not have is NOT_SUPPORTED. When a meter does not answer one request at all, its
         remaining requests are not sent: they are TIMEOUT too, so a dead meter costs the line one deadline.
+        A group refused with 'illegal data address' is re-read point by point: the points that answer are GOOD,
+        the register the meter lacks is NOT_SUPPORTED, and self.splits remembers both for the next poll.
         """
         wanted = [p.obis for p in self.register_map.points] if points is None else list(points)
         known = [point for obis in wanted if (point := self.register_map.point(obis)) is not None]
-        blocks = plan_blocks(known, max_registers=self.register_map.max_registers, max_gap=self.register_map.max_gap)
-        by_obis: dict[Obis, Reading] = {}
+        model, unit = self.register_map.model, self.unit_id
+        by_obis = {p.obis: _absent(p) for p in known if self.splits.is_absent(unit, model, p)}
+        blocks = plan_blocks(
+            [p for p in known if p.obis not in by_obis],
+            max_registers=self.register_map.max_registers,
+            max_gap=self.register_map.max_gap,
+            barriers=self.splits.absent(unit, model),
+        )
         silent = False
         for block in blocks:
             if silent:
                 outcome = _Outcome(None, Quality.TIMEOUT, "meter did not answer an earlier request")
+            elif self.splits.must_split(unit, model, block):
+                silent = self._read_split(block, by_obis)
+                continue
             else:
                 outcome = self._read_block(block.table, block.address, block.count)
                 silent = outcome.quality is Quality.TIMEOUT
+                if outcome.exception == _ILLEGAL_ADDRESS and len(block.points) > 1:
+                    # Firmware without one register of the group refuses the whole read; the rest still answer.
+                    self.splits.remember_split(unit, model, block)
+                    silent = self._read_split(block, by_obis)
+                    continue
             by_obis.update(self._readings(block, outcome))
         now = datetime.now(UTC)
         return [
@@ -112,6 +137,30 @@ class ModbusSession:
             or Reading(obis, None, None, now, Quality.NOT_SUPPORTED, f"not in the {self.register_map.model} map")
             for obis in wanted
         ]
+
+    def _read_split(self, block: Block, into: dict[Obis, Reading]) -> bool:
+        """Read a refused group one point per request (bounded); True if the meter fell silent meanwhile."""
+        for index, point in enumerate(block.points):
+            if index >= self.max_split_requests:
+                detail = f"group refused (illegal data address), not split beyond {self.max_split_requests} requests"
+                into[point.obis] = Reading(
+                    point.obis, None, point.unit, datetime.now(UTC), Quality.DEVICE_ERROR, detail
+                )
+                continue
+            single = Block.single(point)
+            outcome = self._read_block(single.table, single.address, single.count)
+            if outcome.quality is Quality.TIMEOUT:
+                for rest in block.points[index:]:
+                    into[rest.obis] = Reading(
+                        rest.obis, None, rest.unit, datetime.now(UTC), outcome.quality, outcome.detail
+                    )
+                return True
+            if outcome.exception == _ILLEGAL_ADDRESS:
+                self.splits.remember_absent(self.unit_id, self.register_map.model, point)
+                into[point.obis] = _absent(point)
+                continue
+            into.update(self._readings(single, outcome))
+        return False
 
     def _readings(self, block: Block, outcome: _Outcome) -> dict[Obis, Reading]:
         now = datetime.now(UTC)
@@ -147,7 +196,7 @@ class ModbusSession:
                 outcome = _Outcome(None, Quality.DECODE_ERROR, str(exc))
                 continue
             if isinstance(reply, ExceptionReply):
-                outcome = _Outcome(None, Quality.DEVICE_ERROR, reply.text)
+                outcome = _Outcome(None, Quality.DEVICE_ERROR, reply.text, reply.code)
                 if reply.code in _RETRY_EXCEPTIONS and attempt < self.retries:
                     time.sleep(min(self.timeout_s, 0.1))
                     continue
@@ -196,3 +245,8 @@ class ModbusSession:
 
     def capture_period_s(self, profile: Obis) -> int:
         return 0  # Modbus energy meters keep no profiles
+
+
+def _absent(point: Point) -> Reading:
+    detail = "the meter lacks this register (exception 0x02, illegal data address)"
+    return Reading(point.obis, None, point.unit, datetime.now(UTC), Quality.NOT_SUPPORTED, detail)

@@ -56,6 +56,9 @@ class SimulatedModbusMeter:
         self.fault = Fault.NONE
         self.slow_s, self.late_s = 0.1, 1.0
         self.frozen = False
+        # Registers this unit's firmware lacks: any read that touches one answers exception 02 (illegal data
+        # address), as a meter of an older firmware revision does for a register its datasheet lists.
+        self.illegal_addresses: set[int] = set()
         self.requests_seen = 0
         self._lock = threading.Lock()
         self._last = clock()
@@ -165,6 +168,8 @@ class SimulatedModbusMeter:
             return exception_pdu(function, 3)
         ranges = self.model.readable.get(function, ())
         if not any(start <= address and address + count <= end for start, end in ranges):
+            return exception_pdu(function, 2)
+        if any(address <= missing < address + count for missing in self.illegal_addresses):
             return exception_pdu(function, 2)
         if self.fault is Fault.EXCEPTION:
             return exception_pdu(function, 4)
