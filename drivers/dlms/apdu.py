@@ -1,7 +1,9 @@
-"""The one door to dlms-cosem 25.1: xDLMS/ACSE APDU encoding and decoding and its association state machine.
+"""The one door to dlms-cosem 25.1: xDLMS/ACSE APDU encoding and decoding, its association state machine and its
+suite-0 ciphering (HLS-GMAC, general-glo-ciphering).
 
 Must not do I/O, framing or time-zone logic, and nothing else of ours may import dlms_cosem (its API churns and
-its I/O is broken, see DOMAIN.md §3). Client helpers come first, the simulated meter's encoders after.
+its I/O is broken, see DOMAIN.md §3). Client helpers come first, the simulated meter's encoders after. Longer than
+300 lines on purpose: the one-importer rule (tests/test_imports.py) keeps every dlms_cosem call in this file.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 import structlog
 from dlms_cosem import cosem, dlms_data, enumerations, security
+from dlms_cosem import state as dlms_state
 from dlms_cosem.connection import DlmsConnection, XDlmsApduFactory
 from dlms_cosem.cosem.capture_object import CaptureObject
 from dlms_cosem.cosem.selective_access import RangeDescriptor
@@ -95,7 +98,16 @@ class SetResult:
     error: AccessError | None
 
 
-Response = AssociationResult | GetData | GetBlock | GetList | AccessError | SetResult | None
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    """The answer to an ACTION; for reply_to_HLS_authentication `data` is the meter's f(CtoS)."""
+
+    ok: bool
+    data: bytes = b""
+
+
+Response = AssociationResult | GetData | GetBlock | GetList | AccessError | SetResult | ActionResult | None
+ASSOCIATION_LN = Obis(0, 0, 40, 0, 0)  # the current association (class 15); method 1 = reply_to_HLS_authentication
 
 
 def _cosem_attribute(ref: AttributeRef) -> Any:
@@ -111,18 +123,65 @@ def _clock_capture() -> Any:
     return CaptureObject(cosem_attribute=clock, data_index=0)
 
 
-class ClientAssociation:
-    """Our side of one application association, kept in dlms-cosem's DlmsConnection state machine."""
+@dataclass(frozen=True, slots=True)
+class Keys:
+    """Security suite 0 (AES-GCM-128): authentication key, block cipher key (16 bytes each), our system title."""
 
-    def __init__(self, *, auth: str, password: bytes | None, max_pdu: int) -> None:
+    auth_key: bytes = field(repr=False)
+    cipher_key: bytes = field(repr=False)
+    system_title: bytes = b"UCH00001"
+    invocation_counter: int = 1  # the first one we use; the meter refuses any it has already seen
+
+
+class ClientAssociation:
+    """Our side of one application association, kept in dlms-cosem's DlmsConnection state machine.
+
+    With HLS-GMAC the library ciphers every xDLMS APDU (general-glo-ciphering, authenticated and encrypted, which
+    СПОДЭС meters require after HLS) and deciphers the answers in `parse`; the HLS step is `hls_reply`.
+    """
+
+    def __init__(self, *, auth: str, password: bytes | None, max_pdu: int, keys: Keys | None = None) -> None:
+        ciphering: dict[str, Any] = {}
         if auth == "lls":
             manager: Any = security.LowLevelSecurityAuthentication(secret=password)
         elif auth == "none":
             manager = security.NoSecurityAuthentication()
+        elif auth == "hls-gmac" and keys is not None:
+            manager = security.HighLevelSecurityGmacAuthentication(challenge_length=32)
+            ciphering = {
+                "global_encryption_key": keys.cipher_key,
+                "global_authentication_key": keys.auth_key,
+                "client_invocation_counter": keys.invocation_counter,
+            }
         else:
-            raise ProtocolError(f"authentication {auth!r} is not supported by this driver")
-        self._conn = DlmsConnection(authentication=manager, client_system_title=b"UCHET001", max_pdu_size=max_pdu)
+            raise ProtocolError(f"authentication {auth!r} is not supported by this driver (or keys are missing)")
+        title = keys.system_title if keys is not None else b"UCHET001"
+        self._conn = DlmsConnection(
+            authentication=manager, client_system_title=title, max_pdu_size=max_pdu, **ciphering
+        )
         self._invoke = 0
+
+    @property
+    def hls_pending(self) -> bool:
+        """The meter accepted the AARQ but waits for our reply to its challenge (StoC)."""
+        return bool(self._conn.state.current_state == dlms_state.SHOULD_SEND_HLS_SEVER_CHALLENGE_RESULT)
+
+    @property
+    def ready(self) -> bool:
+        return bool(self._conn.state.current_state == dlms_state.READY)
+
+    def hls_reply(self) -> bytes:
+        """ACTION reply_to_HLS_authentication with f(StoC) = SC ‖ IC ‖ GMAC(SC ‖ AK ‖ StoC)."""
+        try:
+            proof = bytes(self._conn.authentication.hls_generate_reply_data(self._conn))
+        except Exception as exc:
+            raise ProtocolError(f"cannot answer the meter's challenge: {exc}") from exc
+        # dlms-cosem 25.1 computes the GMAC with the invocation counter it then also uses to cipher the ACTION
+        # itself: the same GCM nonce twice under one key. Step past it so every nonce is used once.
+        self._conn.client_invocation_counter += 1
+        method = cosem.CosemMethod(enumerations.CosemInterface.ASSOCIATION_LN, cosem.Obis(0, 0, 40, 0, 0), 1)
+        data = bytes(dlms_data.OctetStringData(proof).to_bytes())
+        return self._send(xdlms.ActionRequestNormal(method, data, self._next_invoke()))
 
     def _next_invoke(self) -> Any:
         self._invoke = (self._invoke + 1) % 16
@@ -201,6 +260,12 @@ def _to_response(apdu: Any) -> Response:
         return SetResult(None if ok else AccessError(int(apdu.result)))
     if isinstance(apdu, acse.ReleaseResponse):
         return None
+    if isinstance(apdu, xdlms.ActionResponseNormalWithData):
+        proof = _py(dlms_data.DlmsDataParser().parse(bytes(apdu.data), limit=1)[0])
+        ok = apdu.status == enumerations.ActionResultStatus.SUCCESS
+        return ActionResult(ok, proof if isinstance(proof, bytes) else b"")
+    if isinstance(apdu, (xdlms.ActionResponseNormal, xdlms.ActionResponseNormalWithError)):
+        return ActionResult(apdu.status == enumerations.ActionResultStatus.SUCCESS)
     if isinstance(apdu, (xdlms.ExceptionResponse, xdlms.ConfirmedServiceError)):
         raise ProtocolError(f"meter answered {type(apdu).__name__}: {apdu}")
     raise ProtocolError(f"unexpected APDU {type(apdu).__name__}")
@@ -251,6 +316,68 @@ class ServerRequest:
     password: bytes | None = None
     client_max_pdu: int = 0
     value: bytes = b""
+    ciphered: bool = False  # arrived inside general-glo-ciphering
+    client_title: bytes = b""  # AARQ calling-AP-title (HLS)
+    decipher_failed: bool = False  # AARQ user-information that the meter's keys cannot open
+
+
+class ServerSecurity:
+    """The simulated meter's suite-0 context: its keys and system title, the highest client invocation counter it
+    accepted (replays are refused, as the Green Book asks) and its own counter for what it sends."""
+
+    def __init__(self, keys: Keys) -> None:
+        self.keys = keys
+        self.client_ic = 0
+        self.meter_ic = 0
+        self.client_title = b""
+
+    def _control(self, *, encrypted: bool) -> Any:
+        return security.SecurityControlField(0, authenticated=True, encrypted=encrypted)
+
+    def decipher(self, title: bytes, ic: int, text: bytes) -> bytes:
+        if ic <= self.client_ic:
+            raise ProtocolError(f"replayed invocation counter {ic} (last {self.client_ic})")
+        try:
+            plain = security.decrypt(
+                self._control(encrypted=True), title, ic, self.keys.cipher_key, text, self.keys.auth_key
+            )
+        except Exception as exc:
+            raise ProtocolError(f"cannot decipher: {exc}") from exc
+        self.client_ic, self.client_title = ic, title
+        return bytes(plain)
+
+    def _next_ic(self) -> int:
+        self.meter_ic += 1
+        return self.meter_ic
+
+    def cipher(self, apdu: bytes) -> bytes:
+        """general-glo-ciphering of an answer. Built here: GeneralGlobalCipher.to_bytes in 25.1 writes the length
+        as one byte and fails on answers above 255 bytes (a profile block)."""
+        ic = self._next_ic()
+        text = security.encrypt(
+            self._control(encrypted=True), self.keys.system_title, ic, self.keys.cipher_key, apdu, self.keys.auth_key
+        )
+        content = bytes(self._control(encrypted=True).to_bytes()) + ic.to_bytes(4, "big") + bytes(text)
+        title = self.keys.system_title
+        return bytes((0xDB, len(title))) + title + bytes(dlms_data.encode_variable_integer(len(content))) + content
+
+    def proof(self, challenge: bytes) -> bytes:
+        """f(challenge) = SC ‖ IC ‖ GMAC(SC ‖ AK ‖ challenge) under the meter's system title."""
+        ic, control = self._next_ic(), self._control(encrypted=False)
+        tag = security.gmac(control, self.keys.system_title, ic, self.keys.cipher_key, self.keys.auth_key, challenge)
+        return bytes(control.to_bytes()) + ic.to_bytes(4, "big") + bytes(tag)
+
+    def verify(self, proof: bytes, challenge: bytes) -> bool:
+        """Check the client's f(StoC) against its system title (learnt from the AARQ)."""
+        if len(proof) != 17 or not self.client_title:
+            return False
+        control = security.SecurityControlField.from_bytes(proof[:1])
+        ic = int.from_bytes(proof[1:5], "big")
+        try:
+            tag = security.gmac(control, self.client_title, ic, self.keys.cipher_key, self.keys.auth_key, challenge)
+        except Exception:
+            return False
+        return bytes(tag) == proof[5:]
 
 
 def _ref(attribute: Any) -> AttributeRef:
@@ -262,19 +389,46 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def parse_request(data: bytes) -> ServerRequest:
+def _aarq(apdu: Any, context: ServerSecurity | None) -> ServerRequest:
+    info = apdu.user_information.content if apdu.user_information else None
+    request = ServerRequest(
+        "aarq",
+        auth=int(apdu.authentication or 0),
+        password=bytes(apdu.authentication_value) if apdu.authentication_value else None,
+        client_title=bytes(apdu.system_title or b""),
+    )
+    if isinstance(info, xdlms.GlobalCipherInitiateRequest):
+        try:
+            if context is None:
+                raise ProtocolError("no keys")
+            plain = context.decipher(request.client_title, info.invocation_counter, bytes(info.ciphered_text))
+            info = xdlms.InitiateRequest.from_bytes(plain)
+        except ProtocolError:
+            request.decipher_failed = True
+            return request
+    request.client_max_pdu = getattr(info, "client_max_receive_pdu_size", 0) or 0
+    return request
+
+
+def parse_request(data: bytes, context: ServerSecurity | None = None) -> ServerRequest:
+    """A request as the simulated meter sees it; ciphered ones are opened with `context` (ProtocolError if not)."""
     try:
         apdu = XDlmsApduFactory.apdu_from_bytes(bytearray(data))
     except Exception as exc:
         raise ProtocolError(f"undecodable request: {exc}") from exc
     if isinstance(apdu, acse.ApplicationAssociationRequest):
-        info = apdu.user_information.content if apdu.user_information else None
-        return ServerRequest(
-            "aarq",
-            auth=int(apdu.authentication or 0),
-            password=apdu.authentication_value,
-            client_max_pdu=getattr(info, "client_max_receive_pdu_size", 0) or 0,
-        )
+        return _aarq(apdu, context)
+    if isinstance(apdu, xdlms.GeneralGlobalCipher):
+        if context is None:
+            raise ProtocolError("a ciphered request, and no keys")
+        title = bytes(apdu.system_title or b"")
+        inner = parse_request(context.decipher(title, apdu.invocation_counter, bytes(apdu.ciphered_text)))
+        inner.ciphered = True
+        return inner
+    if isinstance(apdu, xdlms.ActionRequestNormal):
+        method = apdu.cosem_method
+        ref = AttributeRef(int(method.interface), Obis.from_bytes(method.instance.to_bytes()), method.method)
+        return ServerRequest("action", apdu.invoke_id_and_priority.invoke_id, [ref], value=bytes(apdu.data or b""))
     if isinstance(apdu, acse.ReleaseRequest):
         return ServerRequest("rlrq")
     if isinstance(apdu, xdlms.GetRequestNormal):
@@ -296,11 +450,22 @@ def parse_request(data: bytes) -> ServerRequest:
     raise ProtocolError(f"the simulated meter does not serve {type(apdu).__name__}")
 
 
-def encode_aare(*, accepted: bool, auth: int, max_pdu: int, auth_failed: bool = False) -> bytes:
+def encode_aare(
+    *,
+    accepted: bool,
+    auth: int,
+    max_pdu: int,
+    auth_failed: bool = False,
+    challenge: bytes | None = None,
+    context: ServerSecurity | None = None,
+) -> bytes:
+    """The AARE; with `challenge` and `context` the HLS-GMAC form: our system title, StoC, ciphered initiate."""
     user_diag = enumerations.AcseServiceUserDiagnostics
     diagnostic = (
         user_diag.NULL if accepted else (user_diag.AUTHENTICATION_FAILED if auth_failed else user_diag.NO_REASON_GIVEN)
     )
+    if accepted and challenge is not None:
+        diagnostic = user_diag.AUTHENTICATION_REQUIRED
     conformance = Conformance(
         general_block_transfer=False,
         block_transfer_with_get_or_read=True,
@@ -310,7 +475,15 @@ def encode_aare(*, accepted: bool, auth: int, max_pdu: int, auth_failed: bool = 
         set=True,
         action=True,
     )
-    initiate = xdlms.InitiateResponse(negotiated_conformance=conformance, server_max_receive_pdu_size=max_pdu)
+    initiate: Any = xdlms.InitiateResponse(negotiated_conformance=conformance, server_max_receive_pdu_size=max_pdu)
+    hls: dict[str, Any] = {}
+    if accepted and challenge is not None and context is not None:
+        ic = context._next_ic()
+        control = context._control(encrypted=True)
+        keys = context.keys
+        text = security.encrypt(control, keys.system_title, ic, keys.cipher_key, initiate.to_bytes(), keys.auth_key)
+        initiate = xdlms.GlobalCipherInitiateResponse(control, ic, bytes(text))
+        hls = {"ciphered": True, "system_title": keys.system_title, "authentication_value": challenge}
     aare = acse.ApplicationAssociationResponse(
         result=enumerations.AssociationResult.ACCEPTED
         if accepted
@@ -318,8 +491,18 @@ def encode_aare(*, accepted: bool, auth: int, max_pdu: int, auth_failed: bool = 
         result_source_diagnostics=diagnostic,
         authentication=enumerations.AuthenticationMechanism(auth) if auth else None,
         user_information=acse.UserInformation(content=initiate) if accepted else None,
+        **hls,
     )
     return bytes(aare.to_bytes())
+
+
+def encode_action_result(invoke: int, ok: bool, data: bytes | None = None) -> bytes:
+    """ACTION answer; `data` (an octet string's content) makes it ActionResponseNormalWithData."""
+    status = enumerations.ActionResultStatus.SUCCESS if ok else enumerations.ActionResultStatus.OTHER_REASON
+    if data is None:
+        return bytes(xdlms.ActionResponseNormal(status, _invoke(invoke)).to_bytes())
+    payload = bytes(dlms_data.OctetStringData(data).to_bytes())
+    return bytes(xdlms.ActionResponseNormalWithData(status, payload, _invoke(invoke)).to_bytes())
 
 
 def encode_rlre() -> bytes:

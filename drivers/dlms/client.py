@@ -7,10 +7,11 @@ Must not interpret COSEM values (session.py does) nor retry authentication: a re
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import cast
 
 from drivers.dlms import apdu, hdlc
-from drivers.dlms.apdu import AccessError, AttributeRef, RangeSelector, Value
+from drivers.dlms.apdu import AccessError, AttributeRef, Keys, RangeSelector, Value
 from drivers.dlms.mode_e import BaudSwitchable, open_mode_e
 from drivers.dlms.settings import DlmsSettings
 from drivers.dlms.transport import ApduTransport, HdlcTransport, WrapperTransport
@@ -48,13 +49,40 @@ class CosemClient:
     def __init__(self, link: Link, settings: DlmsSettings) -> None:
         self.link, self.settings = link, settings
         self.transport = make_transport(link, settings)
-        self.association = apdu.ClientAssociation(
-            auth=settings.auth, password=settings.password, max_pdu=settings.max_pdu
-        )
+        self.association = self._association(1)
         self.accepted: apdu.AssociationResult | None = None
         self.baud: int | None = None
 
+    def _association(self, invocation_counter: int) -> apdu.ClientAssociation:
+        s = self.settings
+        keys = None
+        if s.auth == "hls-gmac" and s.auth_key and s.cipher_key:
+            keys = Keys(s.auth_key, s.cipher_key, s.system_title, invocation_counter)
+        return apdu.ClientAssociation(auth=s.auth, password=s.password, max_pdu=s.max_pdu, keys=keys)
+
+    def read_frame_counter(self) -> int | None:
+        """The last invocation counter the meter accepted from us, through a short public association.
+
+        Our counter is not kept across sessions (nor across collector restarts); the meter's is, and it refuses a
+        counter it has seen. None if the meter does not offer the object: then we start at 1 and may be refused.
+        """
+        assert self.settings.frame_counter is not None
+        public = replace(self.settings, client_address=16, auth="none", password=None, frame_counter=None)
+        reader = CosemClient(self.link, public)
+        try:
+            reader.open()
+            value = reader.get(AttributeRef(1, self.settings.frame_counter, 2))
+        finally:
+            reader.close()
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        log.debug("no frame counter at %s: %r", self.settings.frame_counter, value)
+        return None
+
     def open(self) -> None:
+        if self.settings.auth == "hls-gmac" and self.settings.frame_counter is not None:
+            last = self.read_frame_counter()
+            self.association = self._association((last or 0) + 1)
         if self.settings.mode_e:
             if not hasattr(self.link, "set_baud"):
                 raise ProtocolError("mode E needs a serial link that can change its speed")
@@ -69,8 +97,20 @@ class CosemClient:
                 f"meter refused the association (client {self.settings.client_address}, "
                 f"auth {self.settings.auth}): {answer.diagnostic}"
             )
+        if self.association.hls_pending:
+            self._authenticate()
         self.accepted = answer
         log.debug("association accepted: %s", answer)
+
+    def _authenticate(self) -> None:
+        """HLS pass 3 and 4: prove we hold the keys, and check that the meter does too. Never repeated."""
+        result = self.association.parse(self.transport.exchange(self.association.hls_reply()))
+        if not isinstance(result, apdu.ActionResult):
+            raise ProtocolError(f"expected the answer to reply_to_HLS_authentication, got {result!r}")
+        if not result.ok:
+            raise AuthenticationError("meter refused our HLS-GMAC proof: wrong authentication or cipher key")
+        if not self.association.ready:  # dlms-cosem checked the meter's f(CtoS) and found it wrong
+            raise AuthenticationError("the meter's HLS-GMAC proof is wrong: another meter, or other keys")
 
     def close(self) -> None:
         """Release and disconnect; errors here are logged, never raised over the caller's own exception."""

@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from drivers.errors import ConfigurationError
+from drivers.obis import Obis
+
+FRAME_COUNTER = Obis(0, 0, 43, 1, 0)  # Green Book: invocation counter of security setup 0 (class 1)
 
 PUBLIC_CLIENT = 16
 READER_CLIENT = 32  # СПОДЭС «считыватель»; never use the configurator (48) for polling
@@ -26,7 +29,12 @@ class DlmsSettings:
         number, see drivers.dlms.addressing); None for a point-to-point optical port. Above 127 the four-byte
         address form is used automatically.
     address_size: 0 = shortest form that fits, or force 1, 2 or 4 bytes for meters that insist.
-    auth: "none" or "lls". password: the LLS secret (bytes or str); excluded from repr.
+    auth: "none", "lls" or "hls-gmac". password: the LLS secret (bytes or str); excluded from repr.
+    auth_key, cipher_key: HLS-GMAC (security suite 0) authentication and block cipher keys, 16 bytes each; excluded
+        from repr. With them every xDLMS APDU after the AARQ is authenticated and encrypted (general-glo-ciphering).
+    system_title: our 8-byte client system title (the GCM nonce's fixed part; 3 letters of manufacturer + 5 bytes).
+    frame_counter: the meter's Data object holding the last invocation counter it accepted from us, read with the
+        public client before an HLS association so we never reuse one (meters refuse replays); None: start at 1.
     mode_e: open an optical port with the IEC 62056-21 mode E sign-on at 300 Bd, then switch to `baud`.
     baud: the HDLC speed after mode E (and the speed the line is opened with otherwise).
     max_info: proposed HDLC information field (both directions); window: proposed HDLC window.
@@ -44,8 +52,12 @@ class DlmsSettings:
     server_logical: int = 1
     server_physical: int | None = 16
     address_size: int = 0
-    auth: Literal["none", "lls"] = "none"
+    auth: Literal["none", "lls", "hls-gmac"] = "none"
     password: bytes | None = field(default=None, repr=False)
+    auth_key: bytes | None = field(default=None, repr=False)
+    cipher_key: bytes | None = field(default=None, repr=False)
+    system_title: bytes = b"UCH00001"
+    frame_counter: Obis | None = FRAME_COUNTER
     mode_e: bool = False
     baud: int = 9600
     max_info: int = 128
@@ -61,10 +73,16 @@ class DlmsSettings:
     def __post_init__(self) -> None:
         if self.transport not in ("hdlc", "wrapper"):
             raise ConfigurationError(f"transport must be hdlc or wrapper, got {self.transport!r}")
-        if self.auth not in ("none", "lls"):
-            raise ConfigurationError(f"auth must be none or lls, got {self.auth!r}")
+        if self.auth not in ("none", "lls", "hls-gmac"):
+            raise ConfigurationError(f"auth must be none, lls or hls-gmac, got {self.auth!r}")
         if self.auth == "lls" and not self.password:
             raise ConfigurationError("auth lls needs a password")
+        if self.auth == "hls-gmac" and not (
+            self.auth_key and self.cipher_key and len(self.auth_key) == 16 and len(self.cipher_key) == 16
+        ):
+            raise ConfigurationError("auth hls-gmac needs a 16-byte auth_key and cipher_key (AES-128, suite 0)")
+        if len(self.system_title) != 8:
+            raise ConfigurationError("system_title must be 8 bytes")
         if self.auth == "none" and self.client_address != PUBLIC_CLIENT:
             raise ConfigurationError("only the public client (16) associates without authentication")
         if self.address_size not in (0, 1, 2, 4):

@@ -1,5 +1,5 @@
-"""The application layer of a simulated СПОДЭС meter: associations (public, reader with LLS), GET with blocks and
-lists, SET of the clock, RLRQ; objects served from drivers.sim.dlms_model.
+"""The application layer of a simulated СПОДЭС meter: associations (public, reader with LLS or HLS-GMAC and ciphered
+xDLMS), GET with blocks and lists, SET of the clock, RLRQ; objects served from drivers.sim.dlms_model.
 
 Must not frame bytes (dlms_port.py does HDLC and the wrapper). Built on dlms-cosem's encoders through
 drivers.dlms.apdu, so the simulator exercises the same codec the driver uses (see the report for why).
@@ -7,18 +7,21 @@ drivers.dlms.apdu, so the simulator exercises the same codec the driver uses (se
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from drivers.dlms import apdu, cosem_time, objects
-from drivers.dlms.apdu import AttributeRef, Encode, ServerRequest
+from drivers.dlms.apdu import AttributeRef, Encode, Keys, ServerRequest, ServerSecurity
 from drivers.errors import ProtocolError
 from drivers.obis import Obis
 from drivers.sim.dlms_model import MeterModel
 
 OBJECT_UNDEFINED = 4
 READ_WRITE_DENIED = 3
+HLS_GMAC = 5  # authentication mechanism id
+FRAME_COUNTER = Obis(0, 0, 43, 1, 0)  # the last client invocation counter accepted, readable by the public client
 LOAD_COLUMNS = tuple(Obis(1, 0, c, 29, 0) for c in (1, 2, 3, 4))
 BILLING_COLUMNS = (*objects.ENERGY_A_PLUS, Obis(1, 0, 2, 8, 0), Obis(1, 0, 3, 8, 0), Obis(1, 0, 4, 8, 0))
 REGISTER_KEYS = {
@@ -41,6 +44,7 @@ class MeterFaults:
 
     refuse_association: bool = False
     reboot_after_requests: int | None = None  # the port layer acts on it
+    bad_hls_proof: bool = False  # answer the client's challenge with a wrong GMAC (an impostor meter)
 
 
 @dataclass
@@ -56,24 +60,44 @@ class SimulatedDlmsMeter:
     _blocks: list[bytes] = field(default_factory=list)
     _invoke: int = 0
     serial_override: str | None = None
+    keys: Keys | None = None  # set: the reader (32) must use HLS-GMAC with these keys, and xDLMS is ciphered
+    _security: ServerSecurity | None = None
+    _hls: tuple[int, bytes, bytes] | None = None  # (client, StoC, CtoS) between AARE and the HLS reply
+    _ciphered: bool = False
+
+    def __post_init__(self) -> None:
+        if self.keys is not None:
+            self._security = ServerSecurity(self.keys)  # lives across sessions: replays stay refused
 
     def reset(self) -> None:
         """Power cycle or lower-layer disconnect: the association is gone."""
         self.associated_client = None
         self._blocks = []
+        self._hls = None
+        self._ciphered = False
 
     def handle_apdu(self, client: int, data: bytes) -> bytes | None:
         try:
-            request = apdu.parse_request(data)
+            request = apdu.parse_request(data, self._security)
         except ProtocolError:
-            return None
+            return None  # undecodable, or ciphered with other keys / a replayed counter: a real meter drops it
         if request.kind == "aarq":
             return self._associate(client, request)
+        if request.kind == "action" and self._hls is not None and self._hls[0] == client:
+            return self._hls_reply(request)
         if self.associated_client != client:
             return None  # no association: a real meter answers with an exception; silence is enough here
-        if request.kind == "rlrq":
+        if request.kind == "rlrq":  # ACSE: never inside general-glo-ciphering
             self.reset()
             return apdu.encode_rlre()
+        if request.ciphered != self._ciphered:
+            return None  # a plain request in a ciphered association (or the reverse) is refused
+        answer = self._serve(request)
+        if answer is not None and self._ciphered and self._security is not None:
+            answer = self._security.cipher(answer)
+        return answer
+
+    def _serve(self, request: ServerRequest) -> bytes | None:
         if request.kind == "get":
             return self._get(request)
         if request.kind == "get_next":
@@ -87,9 +111,20 @@ class SimulatedDlmsMeter:
 
     def _associate(self, client: int, request: ServerRequest) -> bytes:
         self.aarq_count += 1
+        self.reset()
         ok = not self.faults.refuse_association
         auth_failed = False
-        if client == 32:
+        if client == 32 and self._security is not None:
+            auth_failed = request.auth != HLS_GMAC or request.decipher_failed or not request.password
+            if ok and not auth_failed:
+                challenge = os.urandom(32)
+                self._hls = (client, challenge, request.password or b"")
+                self._pdu = min(self.max_pdu, request.client_max_pdu or self.max_pdu)
+                return apdu.encode_aare(
+                    accepted=True, auth=HLS_GMAC, max_pdu=self._pdu, challenge=challenge, context=self._security
+                )
+            ok = False
+        elif client == 32:
             auth_failed = request.auth != 1 or request.password != self.password
             ok = ok and not auth_failed
         elif client != 16:
@@ -102,6 +137,28 @@ class SimulatedDlmsMeter:
         self._pdu = min(self.max_pdu, request.client_max_pdu or self.max_pdu)
         return apdu.encode_aare(accepted=True, auth=request.auth, max_pdu=self._pdu)
 
+    def _hls_reply(self, request: ServerRequest) -> bytes | None:
+        """Check the client's f(StoC); answer with our f(CtoS) so the client can check us in turn."""
+        assert self._hls is not None
+        assert self._security is not None
+        client, challenge, client_challenge = self._hls
+        self._hls = None
+        ref = request.refs[0]
+        proof = apdu.decode_data(request.value) if request.value[:1] == b"\x09" else None
+        if (
+            not request.ciphered
+            or (ref.class_id, ref.obis, ref.attribute) != (15, apdu.ASSOCIATION_LN, 1)
+            or not isinstance(proof, bytes)
+            or not self._security.verify(proof, challenge)
+        ):
+            self.refused_count += 1
+            return self._security.cipher(apdu.encode_action_result(request.invoke, False))
+        mine = self._security.proof(client_challenge)
+        if self.faults.bad_hls_proof:
+            mine = mine[:-1] + bytes((mine[-1] ^ 0xFF,))
+        self.associated_client, self._ciphered = client, True
+        return self._security.cipher(apdu.encode_action_result(request.invoke, True, mine))
+
     def _get(self, request: ServerRequest) -> bytes:
         value = self.read(request.refs[0], request.selector)
         if isinstance(value, int):
@@ -109,8 +166,9 @@ class SimulatedDlmsMeter:
         return self._maybe_blocks(request.invoke, value, lambda raw: apdu.encode_get_data(request.invoke, raw))
 
     def _maybe_blocks(self, invoke: int, raw: bytes, whole: Callable[[bytes], bytes]) -> bytes:
-        size = self._pdu - 16
-        if len(raw) + 8 <= self._pdu:
+        overhead = 32 if self._ciphered else 0  # general-glo-ciphering adds title, counter and a 12-byte tag
+        size = self._pdu - 16 - overhead
+        if len(raw) + 8 + overhead <= self._pdu:
             return whole(raw)
         self._invoke = invoke
         self._blocks = [raw[i : i + size] for i in range(0, len(raw), size)]
@@ -135,6 +193,8 @@ class SimulatedDlmsMeter:
             return self._nameplate(objects.NAMEPLATE[obis])
         if obis in (objects.CT_RATIO, objects.VT_RATIO) and attr == 2:
             return Encode.u16(1)
+        if obis == FRAME_COUNTER and attr == 2 and self._security is not None:
+            return Encode.u32(self._security.client_ic)
         if obis in REGISTER_KEYS:
             key, scaler, unit = REGISTER_KEYS[obis]
             if attr == 2:
