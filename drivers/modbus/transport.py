@@ -7,8 +7,10 @@ Owns the timing pymodbus's async client gets wrong: silence before every RTU fra
 from __future__ import annotations
 
 import enum
+import random
 import struct
 import time
+from collections import deque
 from typing import NoReturn
 
 from drivers.errors import FramingError, LinkTimeout
@@ -17,6 +19,7 @@ from drivers.modbus.pdu import crc_ok, rtu_adu
 from drivers.trace import Direction
 
 RTU_FAST_GAP_S = 0.00175  # Modbus over serial line §2.5.1.1: fixed 1.75 ms above 19200 Bd
+ABANDONED_KEPT = 16  # transaction ids we gave up on whose late replies may still arrive and are skipped
 
 
 class Framing(enum.StrEnum):
@@ -38,14 +41,18 @@ class ModbusTransport:
       framing   -- Framing.RTU (serial line or RTU-over-TCP gateway) or Framing.TCP (MBAP).
       silence_s -- gap kept before every RTU frame; default 3.5 characters at the link's speed (0 on TCP).
     Raises LinkTimeout when the reply is not complete by the deadline, FramingError for a bad CRC or a reply
-    that does not belong to the request, LinkError when the link itself fails.
+    that does not belong to the request (on TCP: an MBAP length that does not fit the request, a transaction id
+    never sent), LinkError when the link itself fails. After a FramingError the rest of the garbled frame has been
+    drained, so the next exchange starts on a frame boundary.
     """
 
     def __init__(self, link: Link, *, framing: Framing = Framing.RTU, silence_s: float | None = None) -> None:
         self.link = link
         self.framing = framing
         self.silence_s = rtu_silence_s(link.char_time_s) if silence_s is None else silence_s
-        self._tid = 0
+        # Start at a random id: a late reply meant for an earlier session on the same link must not match ours.
+        self._tid = random.randrange(0x10000)
+        self._abandoned: deque[int] = deque(maxlen=ABANDONED_KEPT)
 
     def transact(self, unit_id: int, pdu: bytes, timeout_s: float) -> bytes:
         if self.framing is Framing.RTU:
@@ -88,14 +95,32 @@ class ModbusTransport:
         self._tid = (self._tid + 1) & 0xFFFF
         header = struct.pack(">HHHB", self._tid, 0, len(pdu) + 1, unit_id)
         deadline = self._send(header + pdu, timeout_s)
+        try:
+            return self._mbap_reply(unit_id, pdu, deadline)
+        except LinkTimeout:
+            self._abandoned.append(self._tid)
+            raise
+
+    def _mbap_reply(self, unit_id: int, pdu: bytes, deadline: float) -> bytes:
+        lengths = _mbap_lengths(pdu)
         while True:
             head = self.link.read_exact(7, deadline)
             tid, protocol, length, unit = struct.unpack(">HHHB", head)
             if protocol != 0 or not 2 <= length <= 254:
                 self._reject(head, "not an MBAP header")
-            body = self.link.read_exact(length - 1, deadline)
+            if tid in self._abandoned and tid != self._tid:
+                # A late reply to a request we already gave up on: skip it, keep waiting for ours.
+                self._note(head + self.link.read_exact(length - 1, deadline), "late reply, skipped")
+                self._abandoned.remove(tid)
+                continue
             if tid != self._tid:
-                continue  # a late reply to a request we already gave up on: skip it, keep waiting for ours
+                # TCP has no CRC: a transaction id we never sent means the stream is off its frame boundaries.
+                self._reject(head, f"transaction id {tid} was never sent (expected {self._tid})")
+            if lengths and length not in lengths:
+                # Trusting a wrong length would take bytes of the next reply for this one, or wait for bytes
+                # that never come: the TCP equivalent of a bad CRC.
+                self._reject(head, f"MBAP length {length} does not fit the request")
+            body = self.link.read_exact(length - 1, deadline)
             if unit != unit_id or not body or (body[0] & 0x7F) != pdu[0]:
                 self._reject(head + body, "reply from another unit or function")
             return body
@@ -121,3 +146,11 @@ class ModbusTransport:
             except LinkTimeout:
                 break
         return bytes(dropped)
+
+
+def _mbap_lengths(pdu: bytes) -> frozenset[int]:
+    """MBAP length values a reply to a read request may carry (unit id + data, or + exception); empty: unknown."""
+    if pdu[:1] in (b"\x03", b"\x04") and len(pdu) == 5:
+        count = int.from_bytes(pdu[3:5], "big")
+        return frozenset({1 + 2 + 2 * count, 1 + 2})
+    return frozenset()

@@ -69,8 +69,10 @@ def rtu_reply(unit_id: int, pdu: bytes) -> bytes:
     return frame + crc16(frame)
 
 
-def mbap_reply(transaction_id: int, unit_id: int, pdu: bytes) -> bytes:
-    return struct.pack(">HHHB", transaction_id, 0, len(pdu) + 1, unit_id) + pdu
+def mbap_reply(transaction_id: int, unit_id: int, pdu: bytes, *, length: int | None = None) -> bytes:
+    """MBAP header + PDU; `length` overrides the header's length field (fault injection only)."""
+    size = len(pdu) + 1 if length is None else length
+    return struct.pack(">HHHB", transaction_id, 0, size, unit_id) + pdu
 
 
 def exception_pdu(function: int, code: int) -> bytes:

@@ -22,6 +22,8 @@ class Fault(enum.StrEnum):
     NO_ANSWER = "no_answer"  # stays silent, like a meter with a dead RS-485 transceiver
     EXCEPTION = "exception"  # answers every read with exception 04 (server device failure)
     BAD_CRC = "bad_crc"  # answers with a corrupted CRC (RTU only): a value must never come of it
+    MBAP_LENGTH = "mbap_length"  # Modbus TCP: the MBAP length field is off by mbap_length_delta bytes
+    MBAP_TID = "mbap_tid"  # Modbus TCP: the reply carries a transaction id that was never sent
     SLOW = "slow"  # turns around slow_s late, still inside a sane deadline
     LATE = "late"  # answers late_s late, after the driver's deadline
 
@@ -55,6 +57,7 @@ class SimulatedModbusMeter:
         self.time_scale, self.utc_offset_h, self.clock = time_scale, utc_offset_h, clock
         self.fault = Fault.NONE
         self.slow_s, self.late_s = 0.1, 1.0
+        self.mbap_length_delta = 2  # MBAP_LENGTH: +2 claims bytes that never come, -2 leaves bytes in the stream
         self.frozen = False
         # Registers this unit's firmware lacks: any read that touches one answers exception 02 (illegal data
         # address), as a meter of an older firmware revision does for a register its datasheet lists.
@@ -196,6 +199,11 @@ class SimulatedModbusMeter:
             function, address, count = pdu[0], *struct.unpack(">HH", pdu[1:5])
             reply = self._read(function, address, count)
         if self.framing == "tcp":
+            # TCP has no CRC: the equivalent corruption is a header that lies about the frame.
+            if self.fault is Fault.MBAP_LENGTH:
+                return mbap_reply(tid, unit, reply, length=len(reply) + 1 + self.mbap_length_delta)
+            if self.fault is Fault.MBAP_TID:
+                return mbap_reply(tid ^ 0x8000, unit, reply)
             return mbap_reply(tid, unit, reply)
         adu = rtu_reply(unit, reply)
         if self.fault is Fault.BAD_CRC:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from drivers.link import TcpLink
 from drivers.modbus import Framing, ModbusSession, load_map
 from drivers.record import Quality
@@ -56,3 +58,29 @@ def test_rtu_through_a_tcp_gateway() -> None:
                     assert_matches_simulator(session.read_registers(), meter)
         finally:
             link.close()
+
+
+@pytest.mark.parametrize(
+    ("fault", "length_delta"),
+    [(Fault.MBAP_LENGTH, 2), (Fault.MBAP_LENGTH, -2), (Fault.MBAP_LENGTH, 40), (Fault.MBAP_TID, 0)],
+    ids=["length-long", "length-short", "length-far", "wrong-tid"],
+)
+def test_malformed_mbap_is_a_decode_error_and_the_stream_resynchronises(
+    tcp_meters: dict[int, SimulatedModbusMeter], tcp_link: TcpLink, fault: Fault, length_delta: int
+) -> None:
+    """TCP has no CRC: a header that lies about its frame must give DECODE_ERROR, never a value, and no hang."""
+    meter = tcp_meters[6]
+    meter.frozen = True
+    meter.fault, meter.mbap_length_delta = fault, length_delta
+    with ModbusSession(
+        tcp_link, unit_id=6, register_map=load_map("abb_b23"), framing=Framing.TCP, timeout_s=1.0, retries=1
+    ) as session:
+        readings = session.read_registers()
+        assert {r.quality for r in readings} == {Quality.DECODE_ERROR}
+        assert all(r.value is None and r.detail for r in readings)
+        assert meter.requests_seen == 3 * 2  # three groups, each retried once: a read is safe to repeat
+        meter.fault = Fault.NONE
+        assert_matches_simulator(session.read_registers(), meter)  # the very next exchange is clean
+    with ModbusSession(tcp_link, unit_id=1, register_map=load_map("eastron_sdm630"), framing=Framing.TCP) as other:
+        tcp_meters[1].frozen = True
+        assert_matches_simulator(other.read_registers(), tcp_meters[1])
