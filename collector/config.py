@@ -137,16 +137,24 @@ Line = Annotated[SerialLine | TcpLine | SimulatedLine, Field(discriminator="kind
 
 class DlmsMeterSettings(Strict):
     client: int = Field(32, ge=1, le=127, description="16 public client, 32 reader (считыватель)")
-    auth: Literal["none", "lls"] = "lls"
+    auth: Literal["none", "lls", "hls-gmac"] = "lls"
     logical: int = Field(1, ge=1, le=16383)
     password_env: str | None = None
+    # HLS-GMAC (suite 0): the NAMES of env vars holding the 16-byte keys as 32 hex digits, never the keys.
+    auth_key_env: str | None = None
+    cipher_key_env: str | None = None
+    system_title: str | None = Field(None, pattern=r"^[0-9A-Fa-f]{16}$", description="our 8-byte title, hex")
 
-    _env = field_validator("password_env")(_check_env_name)
+    _env = field_validator("password_env", "auth_key_env", "cipher_key_env")(_check_env_name)
 
     @model_validator(mode="after")
-    def _lls_needs_password(self) -> DlmsMeterSettings:
+    def _secrets_fit_auth(self) -> DlmsMeterSettings:
         if self.auth == "lls" and self.password_env is None:
             raise ValueError("auth lls needs password_env (the name of the env var that holds the password)")
+        if self.auth == "hls-gmac" and (self.auth_key_env is None or self.cipher_key_env is None):
+            raise ValueError("auth hls-gmac needs auth_key_env and cipher_key_env (env vars holding the hex keys)")
+        if self.auth == "hls-gmac" and self.client == 16:
+            raise ValueError("the public client (16) associates without authentication: use client 32 for HLS")
         return self
 
 

@@ -78,6 +78,7 @@ class MeterPlan:
                 if not secret:
                     raise ConfigurationError(f"meter {self.id}: the LLS password env var {env} is not set")
                 password = secret.encode()
+            hls = dlms is not None and dlms.auth == "hls-gmac"
             wrapper = framing_of(self.line) == "wrapper"
             self._dlms = DlmsSettings(
                 transport="wrapper" if wrapper else "hdlc",
@@ -89,8 +90,23 @@ class MeterPlan:
                 mode_e=is_optical(self.line),
                 response_timeout_s=timeout_s,
                 fallback_utc_offset_min=utc_offset_min(self.config.timezone),
+                auth_key=hex_key(self.id, dlms.auth_key_env) if dlms and hls else None,
+                cipher_key=hex_key(self.id, dlms.cipher_key_env) if dlms and hls else None,
+                system_title=bytes.fromhex(dlms.system_title) if dlms and dlms.system_title else b"UCH00001",
             )
         return self._dlms
+
+
+def hex_key(meter_id: str, env: str | None) -> bytes:
+    """A 16-byte AES key from the env var named in config.yaml (32 hex digits); ConfigurationError otherwise."""
+    value = os.environ.get(env or "", "").strip()
+    try:
+        key = bytes.fromhex(value)
+    except ValueError:
+        key = b""
+    if len(key) != 16:
+        raise ConfigurationError(f"meter {meter_id}: ${env} must hold a 16-byte key as 32 hex digits")
+    return key
 
 
 def meter_plans(config: Config) -> dict[str, MeterPlan]:

@@ -71,6 +71,13 @@ def silence_advice(target: Target) -> str:
 def advice_for(exc: DriverError, target: Target) -> MeterProblem:
     if isinstance(exc, LinkTimeout):
         return MeterProblem(f"{target.name}: no answer ({exc})", silence_advice(target))
+    if isinstance(exc, AuthenticationError) and target.auth == "hls-gmac":
+        return MeterProblem(
+            f"{target.name}: association refused ({exc})",
+            f"wrong HLS-GMAC keys: ${target.auth_key_env} and ${target.cipher_key_env} must hold the reader's "
+            "authentication and block cipher keys for this meter (client "
+            f"{target.client}); do not retry in a loop: meters lock the port after a few refusals",
+        )
     if isinstance(exc, AuthenticationError):
         secret = f"${target.password_env}" if target.password_env else "the password"
         return MeterProblem(
@@ -108,7 +115,11 @@ def make_link(target: Target, trace: TraceHook | None) -> SerialLink | TcpLink:
 
 def dlms_settings(target: Target, *, client: int | None = None, password: bytes | None = None) -> DlmsSettings:
     client = target.client if client is None else client
-    if client != 16 and password is None:
+    hls = client != 16 and target.auth == "hls-gmac"
+    auth_key = cipher_key = None
+    if hls:
+        auth_key, cipher_key = target.keys()
+    elif client != 16 and password is None:
         password = target.password()
     offset = datetime.now(UTC).astimezone(target.timezone).utcoffset()
     return DlmsSettings(
@@ -116,8 +127,11 @@ def dlms_settings(target: Target, *, client: int | None = None, password: bytes 
         client_address=client,
         server_logical=target.logical,
         server_physical=target.address if target.framing == "hdlc" else None,
-        auth="none" if client == 16 else "lls",
-        password=None if client == 16 else password,
+        auth="none" if client == 16 else ("hls-gmac" if hls else "lls"),
+        password=None if client == 16 or hls else password,
+        auth_key=auth_key,
+        cipher_key=cipher_key,
+        system_title=bytes.fromhex(target.system_title) if target.system_title else b"UCH00001",
         mode_e=target.mode_e,
         baud=target.link.baud,
         response_timeout_s=target.timeout_s,

@@ -57,6 +57,10 @@ class Target:
     serial: str | None = None  # what config.yaml expects the meter to say
     client: int = 16
     password_env: str | None = None
+    auth: str | None = None  # "hls-gmac"; None: public (client 16) or LLS (password_env)
+    auth_key_env: str | None = None
+    cipher_key_env: str | None = None
+    system_title: str | None = None  # hex
     logical: int = 1
     mode_e: bool = False
     meter_id: str | None = None
@@ -74,6 +78,19 @@ class Target:
             )
         return value.encode()
 
+    def keys(self) -> tuple[bytes, bytes]:
+        """HLS-GMAC authentication and block cipher keys from their env vars (32 hex digits each)."""
+        keys = []
+        for env in (self.auth_key_env, self.cipher_key_env):
+            try:
+                key = bytes.fromhex(os.environ.get(env or "", "").strip())
+            except ValueError:
+                key = b""
+            if len(key) != 16:
+                raise click.UsageError(f"${env} must hold a 16-byte HLS-GMAC key as 32 hex digits")
+            keys.append(key)
+        return keys[0], keys[1]
+
 
 @dataclass(frozen=True)
 class TargetOptions:
@@ -90,6 +107,9 @@ class TargetOptions:
     address: int | None
     client: int | None
     password_env: str | None
+    auth: str | None
+    auth_key_env: str | None
+    cipher_key_env: str | None
     framing: str | None
     mode_e: bool
     model: str | None
@@ -112,6 +132,9 @@ _OPTIONS: list[Callable[[Any], Any]] = [
     click.option("--address", type=click.IntRange(1, 16383), help="Modbus unit id or HDLC physical address."),
     click.option("--client", type=click.IntRange(1, 127), help="DLMS client: 16 public, 32 reader [16]."),
     click.option("--password-env", metavar="VAR", help="Env var holding the DLMS LLS password (implies --client 32)."),
+    click.option("--auth", type=click.Choice(["none", "lls", "hls-gmac"]), help="DLMS authentication [none/lls]."),
+    click.option("--auth-key-env", metavar="VAR", help="Env var with the HLS-GMAC authentication key (32 hex)."),
+    click.option("--cipher-key-env", metavar="VAR", help="Env var with the HLS-GMAC block cipher key (32 hex)."),
     click.option("--hdlc", "framing", flag_value="hdlc", help="DLMS over HDLC (serial line or TCP gateway)."),
     click.option("--wrapper", "framing", flag_value="wrapper", help="DLMS over the TCP wrapper (IEC 62056-47)."),
     click.option("--framing", "framing", type=click.Choice(["rtu", "mbap", "hdlc", "wrapper"]), help="Framing."),
@@ -189,6 +212,10 @@ def target_of(config: Config, meter: MeterConfig) -> Target:
         "serial": meter.serial,
         "client": dlms.client if dlms else 16,
         "password_env": dlms.password_env if dlms and dlms.auth == "lls" else None,
+        "auth": dlms.auth if dlms and dlms.auth == "hls-gmac" else None,
+        "auth_key_env": dlms.auth_key_env if dlms else None,
+        "cipher_key_env": dlms.cipher_key_env if dlms else None,
+        "system_title": dlms.system_title if dlms else None,
         "logical": dlms.logical if dlms else 1,
     }
     if isinstance(line, SerialLine):
@@ -242,7 +269,13 @@ def _from_options(options: TargetOptions, need_address: bool) -> Target:
 def _guess_protocol(options: TargetOptions) -> Protocol | None:
     if options.framing in ("rtu", "mbap") or options.model:
         return "modbus"
-    if options.framing in ("hdlc", "wrapper") or options.mode_e or options.client or options.password_env:
+    if (
+        options.framing in ("hdlc", "wrapper")
+        or options.mode_e
+        or options.client
+        or options.password_env
+        or options.auth
+    ):
         return "dlms"
     return None
 
@@ -277,11 +310,29 @@ def _override(target: Target, options: TargetOptions) -> Target:
         changes["client"] = options.client
         if options.client == 16:
             changes["password_env"] = None
+    changes.update(_auth_changes(target, options))
     result = replace(target, **changes)
     if result.meter_id is None:
         result = replace(result, name=f"address {result.address} on {result.link.describe()}")
     _check(result)
     return result
+
+
+def _auth_changes(target: Target, options: TargetOptions) -> dict[str, Any]:
+    """--auth and the HLS key options; --auth hls-gmac means the reader (32) unless --client says otherwise."""
+    changes: dict[str, Any] = {}
+    if options.auth_key_env is not None:
+        changes["auth_key_env"] = options.auth_key_env
+    if options.cipher_key_env is not None:
+        changes["cipher_key_env"] = options.cipher_key_env
+    if options.auth == "hls-gmac":
+        changes.update(auth="hls-gmac", client=options.client or (32 if target.client == 16 else target.client))
+        changes["password_env"] = None
+    elif options.auth == "none":
+        changes.update(auth=None, client=16, password_env=None)
+    elif options.auth == "lls":
+        changes["auth"] = None
+    return changes
 
 
 def _check(target: Target) -> None:
@@ -290,7 +341,11 @@ def _check(target: Target) -> None:
         raise click.UsageError(f"framing {target.framing} does not fit {target.protocol}: use {' or '.join(allowed)}")
     if target.protocol == "modbus" and not 1 <= target.address <= 247:
         raise click.UsageError(f"Modbus unit id must be 1..247, got {target.address}")
-    if target.protocol == "dlms" and target.client != 16 and target.password_env is None:
+    if target.auth == "hls-gmac" and (target.auth_key_env is None or target.cipher_key_env is None):
+        raise click.UsageError("--auth hls-gmac needs --auth-key-env VAR and --cipher-key-env VAR")
+    if target.auth == "hls-gmac" and target.client == 16:
+        raise click.UsageError("the public client (16) cannot use HLS-GMAC: use --client 32")
+    if target.protocol == "dlms" and target.client != 16 and target.password_env is None and target.auth is None:
         raise click.UsageError(f"DLMS client {target.client} needs --password-env VAR (LLS), or use --client 16")
     if target.mode_e and (target.protocol != "dlms" or target.link.kind != "serial"):
         raise click.UsageError("--mode-e opens an optical port: DLMS on a serial port only")

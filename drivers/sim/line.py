@@ -48,6 +48,15 @@ class LineStats:
     discarded_bytes: int = 0  # noise the splitter never made a frame of, dropped after a silence
 
 
+def _superpose(frames: Sequence[bytes]) -> bytes:
+    """What a receiver reads when several drivers talk at once: bitwise AND here (an idle RS-485 line reads 1s)."""
+    out = bytearray(b"\xff" * max(len(frame) for frame in frames))
+    for frame in frames:
+        for index, byte in enumerate(frame):
+            out[index] &= byte
+    return bytes(out)
+
+
 def _reply_delay(device: SimulatedDevice) -> float:
     delay = getattr(device, "reply_delay_s", 0.0)
     return float(delay) if isinstance(delay, int | float) else 0.0
@@ -59,6 +68,9 @@ class SimulatedSerialLine:
     With pace=True the line behaves like the wire: a request counts as received len·bits_per_char/baud after its
     first byte, the addressed device turns around (turnaround_s + its reply_delay_s), and the reply leaves one
     character per bits_per_char/baud seconds. Parity is never needed: Linux ptys here refuse it.
+    With garble_collisions=True (a switch that may be flipped while the line runs) colliding transmissions garble
+    each other as on a real bus: two devices answering at once, or request bytes arriving while a reply is on the
+    wire; otherwise collisions are only counted.
     """
 
     def __init__(
@@ -71,9 +83,11 @@ class SimulatedSerialLine:
         pace: bool = True,
         turnaround_s: float = 0.02,
         min_silence_chars: float = 3.5,
+        garble_collisions: bool = False,
     ) -> None:
         self.devices = list(devices)
         self.splitter = splitter
+        self.garble_collisions = garble_collisions
         self.baud, self.bits_per_char, self.pace = baud, bits_per_char, pace
         self.turnaround_s, self.min_silence_chars = turnaround_s, min_silence_chars
         self.stats = LineStats()
@@ -189,6 +203,8 @@ class SimulatedSerialLine:
         if len(replies) > 1:
             self.stats.collisions += 1  # two devices claim the same address: both drive the bus
         device, reply = replies[0]
+        if len(replies) > 1 and self.garble_collisions:
+            reply = _superpose([other for _, other in replies])
         start = received_at + self.turnaround_s + _reply_delay(device)
         collided = self._wait_until(start, replying=True)
         collided |= self._send(reply, start)
@@ -223,7 +239,11 @@ class SimulatedSerialLine:
                 sent = due
                 continue
             # Sleep in chunks of at least a millisecond: a syscall per character would fall behind at 19200 Bd.
-            collided |= self._wait_until(max(start + (sent + 1) * char_s, now + 0.001), replying=True)
+            heard = len(self._buf)
+            if self._wait_until(max(start + (sent + 1) * char_s, now + 0.001), replying=True):
+                collided = True
+                if self.garble_collisions:  # the master talked over the reply: what is still to go is garbled
+                    reply = reply[:sent] + _superpose([reply[sent:], bytes(self._buf[heard:])])[: len(reply) - sent]
         self._quiet_since = start + len(reply) * char_s
         return collided
 
@@ -295,9 +315,11 @@ class SimulatedTcpServer:
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
+        # Started under the lock: stop() copies the set under it too, and join() on a thread that was added but
+        # not yet started raises RuntimeError (seen when a client connected just as a test stopped the server).
         with self._registry:
             self._threads.add(thread)
-        thread.start()
+            thread.start()
 
     def _accept(self) -> None:
         assert self._listener is not None

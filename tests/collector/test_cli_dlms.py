@@ -191,3 +191,46 @@ def test_meter_from_config_on_a_simulated_line(tmp_path: Path) -> None:
     code, _, err = uchet("read", "--meter", "nosuch", "--config", str(path))
     assert code == 2
     assert "dl-7, mb-7" in err
+
+
+AK_ENV, EK_ENV = "UCHET_TEST_CLI_AK", "UCHET_TEST_CLI_EK"
+AUTH_KEY, CIPHER_KEY = bytes(range(16)), bytes(range(100, 116))
+
+
+def hls_meter() -> SimulatedDlmsMeter:
+    from drivers.dlms.apdu import Keys
+
+    return SimulatedDlmsMeter(MeterModel("00770077", seed=11), keys=Keys(AUTH_KEY, CIPHER_KEY, b"SIM00077"))
+
+
+def uchet_hls(*args: str, cipher_key: bytes | None = CIPHER_KEY) -> tuple[int, str, str]:
+    env = {AK_ENV: AUTH_KEY.hex()}
+    if cipher_key is not None:
+        env[EK_ENV] = cipher_key.hex()
+    result = CliRunner(env=env).invoke(main, [*args, "--auth", "hls-gmac", "--auth-key-env", AK_ENV,
+                                              "--cipher-key-env", EK_ENV])  # fmt: skip
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_hls_gmac_read_over_the_wrapper_and_hdlc() -> None:
+    meter = hls_meter()
+    with SimulatedTcpServer([WrapperPort(meter)], splitter=wrapper_splitter) as server:
+        args = ["read", "--host", "127.0.0.1", "--tcp-port", str(server.port), "--wrapper", "--json"]
+        code, out, err = uchet_hls(*args)
+        assert code == 0, err
+        assert all(r["quality"] == "good" for r in lines_of(out))
+        code, _, err = uchet_hls(*args, cipher_key=bytes(16))
+        assert code == 1
+        assert "association refused" in err
+        assert f"${EK_ENV}" in err
+        code, _, err = uchet_hls(*args, cipher_key=None)
+        assert code == 2
+        assert EK_ENV in err
+    assert meter.refused_count == 1  # the wrong key: one attempt; the unset one never reached the meter
+    port = HdlcPort(hls_meter(), physical=301)
+    with SimulatedSerialLine([port], splitter=dlms_splitter, pace=False, turnaround_s=0.0) as line:
+        code, out, err = uchet_hls("nameplate", "--port", line.port, "--protocol", "dlms", "--address", "301", "--json")
+    assert code == 0, err
+    assert lines_of(out)[0]["serial"] == "00770077"

@@ -146,3 +146,52 @@ def test_unknown_modbus_model_is_named(tmp_path: Path) -> None:
     data = _sample()
     data["meters"][0]["model"] = "sdm999"
     assert any(p.startswith("meters[0].model: unknown Modbus meter model 'sdm999'") for p in _problems(tmp_path, data))
+
+
+def _dlms_meter(data: dict[str, Any]) -> dict[str, Any]:
+    return next(m for m in data["meters"] if m["protocol"] == "dlms")
+
+
+def test_hls_gmac_needs_both_key_envs(tmp_path: Path) -> None:
+    data = _sample()
+    meter = _dlms_meter(data)
+    meter["dlms"] = {"client": 32, "auth": "hls-gmac", "auth_key_env": "UCHET_AK"}
+    problems = _problems(tmp_path, data)
+    assert any("hls-gmac needs auth_key_env and cipher_key_env" in p for p in problems)
+    meter["dlms"] = {"client": 32, "auth": "hls-gmac", "auth_key_env": "ak", "cipher_key_env": "UCHET_EK"}
+    assert any("auth_key_env" in p and "NAME of an environment variable" in p for p in _problems(tmp_path, data))
+    meter["dlms"] = {
+        "auth": "hls-gmac",
+        "auth_key_env": "UCHET_AK",
+        "cipher_key_env": "UCHET_EK",
+        "system_title": "xyz",
+    }
+    assert any("system_title" in p for p in _problems(tmp_path, data))
+
+
+def test_hls_gmac_keys_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from collector.meters import meter_plans
+    from drivers.errors import ConfigurationError
+
+    data = _sample()
+    meter = _dlms_meter(data)
+    meter["dlms"] = {
+        "client": 32,
+        "auth": "hls-gmac",
+        "auth_key_env": "UCHET_TEST_AK",
+        "cipher_key_env": "UCHET_TEST_EK",
+        "system_title": "5543480000000007",
+    }
+    path = tmp_path / "hls.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    config = load_config(path)
+    monkeypatch.setenv("UCHET_TEST_AK", "00" * 16)
+    monkeypatch.delenv("UCHET_TEST_EK", raising=False)
+    with pytest.raises(ConfigurationError, match="UCHET_TEST_EK"):
+        meter_plans(config)[meter["id"]].dlms_settings(1.0)
+    monkeypatch.setenv("UCHET_TEST_EK", "0f" * 16)
+    settings = meter_plans(config)[meter["id"]].dlms_settings(1.0)
+    assert settings.auth == "hls-gmac"
+    assert settings.cipher_key == bytes([15]) * 16
+    assert settings.system_title == bytes.fromhex("5543480000000007")
+    assert "0f0f" not in repr(settings)
