@@ -71,3 +71,58 @@ def test_tcp_server_serves_the_same_devices() -> None:
             second.sendall(b"aping\n")
             assert second.recv(16) == b"APING\n"
     assert server.stats.responses == 2
+
+
+class _Fixed:
+    """Answers its address with a fixed frame."""
+
+    def __init__(self, address: bytes, reply: bytes) -> None:
+        self.address, self.reply = address, reply
+
+    def handle(self, frame: bytes) -> bytes | None:
+        return self.reply if frame[:1] == self.address else None
+
+
+def _talk_over_the_reply(line: SimulatedSerialLine, request: bytes) -> bytes:
+    """Send a request, then talk while the reply is on the wire (after its first byte); what came back."""
+    link = SerialLink(port=line.port, baud=line.baud)
+    link.open()
+    try:
+        link.write(request)
+        first = link.read_exact(1, time.monotonic() + 5)
+        link.write(b"\x00\x00\x00")  # no frame of the toy protocol: the devices drop it after a silence
+        return first + link.read_exact(len(request) - 1, time.monotonic() + 5)
+    finally:
+        link.close()
+
+
+def test_talking_over_a_reply_is_only_counted_by_default() -> None:
+    request = b"a" + b"x" * 40 + b"\n"  # 42 characters: 0.35 s on the wire at 1200 Bd
+    with SimulatedSerialLine([_Echo(b"a")], splitter=_split_lines, baud=1200, turnaround_s=0.0) as line:
+        assert _talk_over_the_reply(line, request) == request.upper()
+    assert line.stats.collisions == 1
+
+
+def test_talking_over_a_reply_garbles_it_when_the_line_is_asked_to() -> None:
+    request = b"a" + b"x" * 40 + b"\n"
+    with SimulatedSerialLine([_Echo(b"a")], splitter=_split_lines, baud=1200, turnaround_s=0.0) as line:
+        line.garble_collisions = True
+        heard = _talk_over_the_reply(line, request)
+    assert heard != request.upper()
+    assert heard[:1] == b"A"
+    assert b"\x00" in heard  # our zero bits won over the reply's ones, as two drivers on one pair do
+    assert line.stats.collisions == 1
+
+
+def test_two_devices_answering_at_once_garble_each_other() -> None:
+    devices = [_Echo(b"a"), _Fixed(b"a", b"a\x0f\x0f\n")]  # an address conflict: both answer
+    with SimulatedSerialLine(devices, splitter=_split_lines, baud=19200, garble_collisions=True) as line:
+        link = SerialLink(port=line.port, baud=19200)
+        link.open()
+        try:
+            link.write(b"ahi\n")
+            heard = link.read_exact(4, time.monotonic() + 5)
+        finally:
+            link.close()
+    assert heard == bytes(x & y for x, y in zip(b"AHI\n", b"a\x0f\x0f\n", strict=True))
+    assert line.stats.collisions == 1
