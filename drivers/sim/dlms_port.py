@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from drivers.dlms import hdlc
+from drivers.dlms.mode_e import BAUD_LETTERS
 from drivers.errors import FramingError
 from drivers.sim.dlms_meter import SimulatedDlmsMeter
 
@@ -86,6 +87,7 @@ class HdlcPort:
         self.own = hdlc.LinkParameters(max_info, max_info, window, window)
         self.faults = PortFaults()
         self.signed_on = not mode_e
+        self.baud = 9600  # the HDLC speed agreed in the mode E ACK
         self.connected = False
         self.params = self.own
         self._vs = self._vr = 0
@@ -95,6 +97,13 @@ class HdlcPort:
         self._client_addr = b""
         self.requests = 0
         self.snrm_count = 0
+
+    @property
+    def line_baud(self) -> int | None:
+        """The speed an optical port listens at now (drivers.sim.line paces at it): 300 Bd until the ACK."""
+        if not self.mode_e:
+            return None
+        return self.baud if self.signed_on else 300
 
     @property
     def address(self) -> bytes:
@@ -123,7 +132,9 @@ class HdlcPort:
             self.signed_on = False
             return self.IDENT
         if frame.startswith(b"\x062") and len(frame) >= 5:
-            self.signed_on = True  # from here on: HDLC at the agreed speed
+            # ACK 2 Z 2: HDLC from here on, at the speed of letter Z (no faster than the 9600 Bd IDENT offers).
+            self.baud = min(BAUD_LETTERS.get(chr(frame[2]), 300), 9600)
+            self.signed_on = True
         return None
 
     def _frame(self, control: int, info: bytes = b"", segmented: bool = False) -> bytes:

@@ -27,7 +27,8 @@ class SimulatedDevice(Protocol):
     """A meter on a simulated line. It sees every frame on the bus and answers only when addressed.
 
     A device may also carry a float attribute `reply_delay_s` (extra turnaround for its next replies): the line
-    reads it with getattr, so slow or late meters need no special line.
+    reads it with getattr, so slow or late meters need no special line. Likewise an int `line_baud` (or None):
+    the speed the device listens at now; the line paces at it from the end of the current exchange on.
     """
 
     def handle(self, frame: bytes) -> bytes | None:
@@ -46,6 +47,7 @@ class LineStats:
     silence_violations: int = 0  # a request started less than min_silence_chars after the previous frame ended
     collisions: int = 0  # request bytes arrived while a reply was pending or on the wire; or two devices answered
     discarded_bytes: int = 0  # noise the splitter never made a frame of, dropped after a silence
+    baud_changes: int = 0  # pacing speed switched (set_baud or a device's line_baud: IEC 62056-21 mode E)
 
 
 def _superpose(frames: Sequence[bytes]) -> bytes:
@@ -68,6 +70,10 @@ class SimulatedSerialLine:
     With pace=True the line behaves like the wire: a request counts as received len·bits_per_char/baud after its
     first byte, the addressed device turns around (turnaround_s + its reply_delay_s), and the reply leaves one
     character per bits_per_char/baud seconds. Parity is never needed: Linux ptys here refuse it.
+    The speed may change mid-session (set_baud, or a device's `line_baud`): an optical port signs on at 300 Bd and
+    goes on at the agreed speed after the ACK. The real sign-on is 7E1; a pty refuses parity settings, and 7E1 and
+    8N1 both take 10 bits a character, so pacing is the same and nothing here depends on parity. Nor can a pty
+    tell which speed the driver set: only the pacing follows the device.
     With garble_collisions=True (a switch that may be flipped while the line runs) colliding transmissions garble
     each other as on a real bus: two devices answering at once, or request bytes arriving while a reply is on the
     wire; otherwise collisions are only counted.
@@ -116,7 +122,20 @@ class SimulatedSerialLine:
             raise RuntimeError("the line is not started")
         return self._port
 
+    def set_baud(self, baud: int) -> None:
+        """Pace at `baud` from now on, both directions."""
+        if baud != self.baud:
+            self.baud = baud
+            self.stats.baud_changes += 1
+
+    def _follow_devices(self) -> None:
+        for device in self.devices:
+            baud = getattr(device, "line_baud", None)
+            if isinstance(baud, int) and baud > 0:
+                self.set_baud(baud)
+
     def start(self) -> Self:
+        self._follow_devices()
         self._master, self._slave = os.openpty()
         # Keep our own handle on the slave side: without one, reads on the master fail with EIO whenever the
         # driver closes the port between sessions.
@@ -198,8 +217,13 @@ class SimulatedSerialLine:
             received_at = time.monotonic()
         self._quiet_since = received_at
         replies = [(device, reply) for device in self.devices if (reply := device.handle(frame)) is not None]
-        if not replies:
-            return
+        if replies:
+            self._reply(replies, received_at)
+        # Only after the reply is on the wire: the UA to a DISC still leaves at the HDLC speed, the mode E
+        # identification at 300 Bd, and the switch to the agreed speed happens once the ACK is in.
+        self._follow_devices()
+
+    def _reply(self, replies: list[tuple[SimulatedDevice, bytes]], received_at: float) -> None:
         if len(replies) > 1:
             self.stats.collisions += 1  # two devices claim the same address: both drive the bus
         device, reply = replies[0]

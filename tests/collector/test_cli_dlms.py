@@ -234,3 +234,26 @@ def test_hls_gmac_read_over_the_wrapper_and_hdlc() -> None:
         code, out, err = uchet_hls("nameplate", "--port", line.port, "--protocol", "dlms", "--address", "301", "--json")
     assert code == 0, err
     assert lines_of(out)[0]["serial"] == "00770077"
+
+
+OPTICAL = """
+lines:
+  - {name: opt, kind: simulated, protocol: dlms, transport: pty, framing: hdlc, optical: true, pace: true, timeout: 2s}
+meters:
+  - {id: dl-opt, line: opt, protocol: dlms, address: 17, model: spodes-1ph, serial: "012345699",
+     dlms: {client: 32, auth: lls, password_env: UCHET_TEST_CLI_DLMS_PASSWORD}}
+"""
+
+
+def test_optical_simulated_line_opens_with_mode_e(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text(OPTICAL, encoding="utf-8")
+    code, out, err = uchet("read", "--meter", "dl-opt", "--config", str(path), "--json", "--trace", password="12345678")
+    assert code == 0, err
+    assert all(r["quality"] == "good" for r in lines_of(out))
+    assert " ms tx 2f 3f 21 0d 0a" in err  # the 300 Bd sign-on /?! CR LF went out first
+    code, out, err = uchet("doctor", "--meter", "dl-opt", "--config", str(path), password="12345678")
+    assert code == 0, out + err
+    assert "✓ mode E handshake" in out
+    assert "HDLC at 9600 Bd" in out
+    assert "✓ association reader" in out

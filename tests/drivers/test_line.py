@@ -126,3 +126,36 @@ def test_two_devices_answering_at_once_garble_each_other() -> None:
             link.close()
     assert heard == bytes(x & y for x, y in zip(b"AHI\n", b"a\x0f\x0f\n", strict=True))
     assert line.stats.collisions == 1
+
+
+class _SpeedSwitch(_Echo):
+    """Listens at 300 Bd until told 'fast', then at 9600 Bd (the shape of an IEC 62056-21 mode E opening)."""
+
+    def __init__(self) -> None:
+        super().__init__(b"s")
+        self.line_baud = 300
+
+    def handle(self, frame: bytes) -> bytes | None:
+        reply = super().handle(frame)
+        if frame == b"sfast\n":
+            self.line_baud = 9600  # the line switches only after this reply has left at 300 Bd
+        return reply
+
+
+def test_a_device_switches_the_line_speed_after_its_reply() -> None:
+    device = _SpeedSwitch()
+    with SimulatedSerialLine([device], splitter=_split_lines, baud=9600, turnaround_s=0.0) as line:
+        assert line.baud == 300
+        link = SerialLink(port=line.port, baud=9600)
+        link.open()
+        try:
+            link.write(b"sfast\n")
+            assert link.read_exact(6, time.monotonic() + 5) == b"SFAST\n"
+            link.write(b"sagain\n")
+            assert link.read_exact(7, time.monotonic() + 5) == b"SAGAIN\n"
+        finally:
+            link.close()
+        assert line.baud == 9600
+        assert line.stats.baud_changes == 2
+        line.set_baud(1200)
+        assert line.char_time_s == 10 / 1200
