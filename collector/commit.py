@@ -42,11 +42,14 @@ class SpoolWriter:
         self._thread = threading.Thread(target=self._run, name="spool-writer", daemon=True)
         self._thread.start()
 
-    def write(self, items: Sequence[Item], cursors: Mapping[CursorKey, datetime] | None = None) -> None:
-        """Hand items over. With cursors: return once they are durable, or raise what the append raised."""
+    def write(
+        self, items: Sequence[Item], cursors: Mapping[CursorKey, datetime] | None = None, *, durable: bool = False
+    ) -> None:
+        """Hand items over. With cursors or `durable`: return once they are in the spool, or raise what the append
+        raised."""
         if not items and not cursors:
             return
-        handover = _Handover(items, cursors or {}, threading.Event() if cursors else None)
+        handover = _Handover(items, cursors or {}, threading.Event() if cursors or durable else None)
         with self._cond:
             # Back-pressure: a spool that cannot keep up slows the line workers instead of growing memory.
             self._cond.wait_for(lambda: self._pending_items < self._max_pending or self._stopping)

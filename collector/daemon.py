@@ -63,10 +63,9 @@ class Daemon:
             breakers=self.breakers,
             metrics=self.metrics,
             resubmit=self.submit,
-            on_done=self.requests.done,
         )
         self.dispatcher = Dispatcher(self.links, runner, workers=config.collector.workers)
-        self.scheduler = Scheduler(config, self.submit, self.breakers)
+        self.scheduler = Scheduler(config, self.submit, self.breakers, submit_many=self.dispatcher.submit_many)
         self.scheduler.every(READ_REQUEST_POLL_S, self.requests.poll, "read requests")
         self.scheduler.every(GAP_SWEEP_S, self.sweep_gaps, "gap re-reads")
         self._registered = threading.Event()

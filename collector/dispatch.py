@@ -42,6 +42,21 @@ class Dispatcher:
                 self._pool.submit(self._turn, queue)
             return True
 
+    def submit_many(self, tasks: Iterable[tuple[str, Task]]) -> int:
+        """Queue (line, task) pairs under one lock (a scheduler fan-out); return how many were new."""
+        queued = 0
+        with self._lock:
+            if self._stopping:
+                return 0
+            for line, task in tasks:
+                queue = self._queues[line]
+                if queue.put(task):
+                    queued += 1
+                    if not queue.busy:
+                        queue.busy = True
+                        self._pool.submit(self._turn, queue)
+        return queued
+
     def _turn(self, queue: LineQueue) -> None:
         with self._lock:
             task = None if self._stopping else queue.take()

@@ -22,12 +22,29 @@ _OBIS = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")  #
 _INT32 = (-(2**31), 2**31 - 1)
 
 
+# Codes already validated: a fleet has a few thousand meters and a few dozen OBIS codes, and every poll makes
+# dozens of items, so the regexes run once per code instead of once per value. Bounded against a runaway caller.
+_VALID_METERS: set[str] = set()
+_VALID_OBIS: set[str] = set()
+_VALID_CAP = 200_000
+
+
+def _remember(valid: set[str], code: str) -> None:
+    if len(valid) < _VALID_CAP:
+        valid.add(code)  # a set add is atomic under the GIL: line workers may race, both add the same code
+
+
 def _check_meter(meter: str) -> None:
+    if meter in _VALID_METERS:
+        return
     if not _METER_CODE.match(meter):
         raise ValueError(f"not a meter code: {meter!r}")
+    _remember(_VALID_METERS, meter)
 
 
 def _utc(ts: datetime, what: str) -> datetime:
+    if ts.tzinfo is UTC:
+        return ts  # drivers stamp in UTC already: no conversion, no new object
     if ts.tzinfo is None:
         raise ValueError(f"{what} must be timezone-aware")
     return ts.astimezone(UTC)
@@ -47,8 +64,10 @@ class ReadingItem:
 
     def __post_init__(self) -> None:
         _check_meter(self.meter)
-        if not _OBIS.match(self.obis):
-            raise ValueError(f"not an OBIS code: {self.obis!r}")
+        if self.obis not in _VALID_OBIS:
+            if not _OBIS.match(self.obis):
+                raise ValueError(f"not an OBIS code: {self.obis!r}")
+            _remember(_VALID_OBIS, self.obis)
         object.__setattr__(self, "ts", _utc(self.ts, "ReadingItem.ts"))
         if not self.value.is_finite():
             raise ValueError(f"not a finite value: {self.value!r}")
@@ -131,7 +150,24 @@ class CompletenessItem:
             raise ValueError("completeness counts must not be negative")
 
 
-Item = ReadingItem | EventItem | MeterStatusItem | NameplateItem | CompletenessItem
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RequestOutcomeItem:
+    """How an on-demand read request ended, for its `read_requests` row. Spooled like any item, so an outcome
+    survives a database outage and a restart instead of waiting in memory for the next request poll."""
+
+    meter: str
+    request_id: int
+    done_at: datetime  # when the read was attempted
+    ok: bool
+    detail: str
+
+    def __post_init__(self) -> None:
+        _check_meter(self.meter)
+        object.__setattr__(self, "done_at", _utc(self.done_at, "RequestOutcomeItem.done_at"))
+        object.__setattr__(self, "detail", self.detail[:200])
+
+
+Item = ReadingItem | EventItem | MeterStatusItem | NameplateItem | CompletenessItem | RequestOutcomeItem
 
 
 # ---------------------------------------------------------------- wire form (one line per item)
@@ -184,6 +220,9 @@ def encode(items: Iterable[Item]) -> str:
                 None if item.vt_ratio is None else str(item.vt_ratio),
             ]
             lines.append("N\t" + json.dumps(doc, ensure_ascii=False))
+        elif isinstance(item, RequestOutcomeItem):
+            doc = [item.meter, item.request_id, item.done_at.isoformat(), item.ok, item.detail]
+            lines.append("Q\t" + json.dumps(doc, ensure_ascii=False))
         else:
             doc = [item.meter, item.day.isoformat(), item.expected, item.received, item.permanent_gaps]
             lines.append("C\t" + json.dumps(doc, ensure_ascii=False))
@@ -230,6 +269,10 @@ def decode_line(line: str) -> Item:
     if kind == "C":
         return CompletenessItem(
             meter=doc[0], day=date.fromisoformat(doc[1]), expected=doc[2], received=doc[3], permanent_gaps=doc[4]
+        )
+    if kind == "Q":
+        return RequestOutcomeItem(
+            meter=doc[0], request_id=doc[1], done_at=datetime.fromisoformat(doc[2]), ok=doc[3], detail=doc[4]
         )
     raise ValueError(f"unknown spool line kind {kind!r}")
 

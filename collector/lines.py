@@ -7,6 +7,7 @@ link failure, reopening after a backoff). One transaction at a time is the dispa
 from __future__ import annotations
 
 import logging
+import resource
 import threading
 import time
 from dataclasses import dataclass
@@ -63,15 +64,35 @@ def make_link(line: LineConfig, endpoint: Endpoint | None = None) -> Link:
     return TcpLink(host="127.0.0.1", port=endpoint.tcp_port, connect_timeout_s=line.timeout.total_seconds())
 
 
+# Descriptors kept back from the link budget: the spool and gap ledger (SQLite, WAL), database connections, the
+# metrics server and its clients, log files, and lines that open per transaction when the budget is spent.
+RESERVED_FDS = 256
+
+
+def raise_open_file_limit() -> int:
+    """Raise the soft RLIMIT_NOFILE to the hard limit (the default soft 1,024 is below a 1,000-meter fleet's
+    needs); return the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY:
+        hard = max(soft, 65_536)
+    if soft < hard:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+            soft = hard
+        except (ValueError, OSError) as exc:  # a container may forbid it: keep the soft limit, budget within it
+            log.warning("cannot raise the open-file limit from %d to %d: %s", soft, hard, exc)
+    return soft
+
+
 class OpenLinkBudget:
     """How many links may stay open between transactions; lines beyond it open their link per transaction.
 
-    Why: drivers.link waits with select(), which cannot watch a descriptor numbered 1024 or above, so 1,000 TCP
-    meters kept open at once would break it (reported to the lead: drivers.link should use selectors/poll).
+    Links wait with poll(), so descriptor numbers above 1023 are fine: the limit is the process's open-file limit
+    less a reserve. A line beyond it pays a connect per transaction, so the budget is sized to the fleet.
     Not an LRU: under round-robin polling an LRU smaller than the fleet evicts every link before its reuse.
     """
 
-    def __init__(self, limit: int = 900) -> None:
+    def __init__(self, limit: int) -> None:
         self.limit = limit
         self._kept = 0
         self._lock = threading.Lock()
@@ -163,5 +184,8 @@ class LineLink:
 
 
 def line_links(config: Config, endpoints: dict[str, Endpoint]) -> dict[str, LineLink]:
-    budget = OpenLinkBudget()
+    limit = max(0, raise_open_file_limit() - RESERVED_FDS)
+    if limit < len(config.lines):
+        log.warning("%d line(s), open-file budget %d: the rest reconnect per transaction", len(config.lines), limit)
+    budget = OpenLinkBudget(limit)
     return {line.name: LineLink(line, endpoints.get(line.name), budget) for line in config.lines}

@@ -1,13 +1,13 @@
 """The on-demand lane's inbox: read requests from the portal or an engineer (table read_requests), polled.
 
-Must not read meters: it picks open requests for this collector's meters, queues them ahead of the routine, and
-reports outcomes back. Database trouble only delays requests (logged once); polling never blocks a line worker.
+Must not read meters nor write outcomes: it picks open requests for this collector's meters and queues them ahead
+of the routine; the runner spools each outcome (collector.items.RequestOutcomeItem) and the store writes it.
+Database trouble only delays requests (logged once); polling never blocks a line worker.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -27,20 +27,11 @@ class ReadRequests:
         self._codes = list(self._line_of)
         self._submit = submit
         self._conn: psycopg.Connection[Any] | None = None
-        self._outcomes: list[tuple[int, str]] = []
-        self._lock = threading.Lock()
         self._down = False
-
-    def done(self, task: Task, ok: bool, detail: str) -> None:
-        """Called by the runner from a line worker: only remembered here, written by the next poll."""
-        if task.request_id is not None:
-            with self._lock:
-                self._outcomes.append((task.request_id, ("ok: " if ok else "failed: ") + detail[:200]))
 
     def poll(self) -> None:
         try:
             conn = self._connection()
-            self._report(conn)
             picked = conn.execute(
                 """
                 UPDATE read_requests r SET picked_at = now()
@@ -63,15 +54,6 @@ class ReadRequests:
         for request_id, code in picked:
             meter = str(code)
             self._submit(self._line_of[meter], Task(meter, "registers", Lane.ON_DEMAND, request_id=int(request_id)))
-
-    def _report(self, conn: psycopg.Connection[Any]) -> None:
-        with self._lock:
-            outcomes, self._outcomes = self._outcomes, []
-        if outcomes:
-            with conn.cursor() as cur:
-                cur.executemany("UPDATE read_requests SET done_at = now(), outcome = %s WHERE id = %s",
-                                [(text, rid) for rid, text in outcomes])  # fmt: skip
-            conn.commit()
 
     def _connection(self) -> psycopg.Connection[Any]:
         if self._conn is None or self._conn.closed:

@@ -11,10 +11,12 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from prometheus_client import Counter
+
 from collector.breaker import Breakers
 from collector.commit import SpoolWriter
 from collector.health import Health, error_class
-from collector.items import MeterStatusItem
+from collector.items import Item, MeterStatusItem, RequestOutcomeItem
 from collector.lanes import Lane, Task
 from collector.lines import LineLink
 from collector.meters import MeterPlan
@@ -24,9 +26,10 @@ from drivers.errors import AuthenticationError, DriverError, LinkError, LinkTime
 
 log = logging.getLogger(__name__)
 
-STATUS_EVERY_S = 10.0  # a healthy meter's status row is refreshed at most this often; changes go at once
+# A healthy meter's status row is refreshed at most this often; a failure or a recovery goes at once. Each refresh
+# is an upsert in the database: at 10 s, 1,000 meters polled every second made 100 upserts/s of unchanged rows.
+STATUS_EVERY_S = 60.0
 
-Done = Callable[[Task, bool, str], None]
 Resubmit = Callable[[str, Task], bool]
 
 
@@ -42,17 +45,26 @@ class Runner:
         breakers: Breakers,
         metrics: Metrics,
         resubmit: Resubmit,
-        on_done: Done | None = None,
     ) -> None:
         self.plans, self.links, self.tasks, self.writer = plans, links, tasks, writer
         self.health, self.breakers, self.metrics = health, breakers, metrics
-        self.resubmit, self.on_done = resubmit, on_done
+        self.resubmit = resubmit
         self._status_at: dict[str, float] = {}
+        # labels() takes the metric's lock and builds a key on every call: resolve each child once.
+        self._polls: dict[tuple[str, str], Counter] = {}
+        self._values: dict[str, Counter] = {}
+        self._busy: dict[str, Counter] = {}
+
+    def _poll(self, kind: str, outcome: str) -> Counter:
+        child = self._polls.get((kind, outcome))
+        if child is None:
+            child = self._polls[(kind, outcome)] = self.metrics.polls.labels(kind, outcome)
+        return child
 
     def __call__(self, line: str, task: Task) -> None:
         plan = self.plans[task.meter]
         if task.lane is not Lane.ON_DEMAND and not self.breakers.allows(task.meter):
-            self.metrics.polls.labels(task.kind, "skipped").inc()
+            self._poll(task.kind, "skipped").inc()
             return
         link = self.links[line]
         started = time.monotonic()
@@ -75,7 +87,10 @@ class Runner:
                 self._succeeded(task, attempt_at, result)
         finally:
             link.release()
-            self.metrics.line_busy.labels(line).inc(time.monotonic() - started)
+            busy = self._busy.get(line)
+            if busy is None:
+                busy = self._busy[line] = self.metrics.line_busy.labels(line)
+            busy.inc(time.monotonic() - started)
 
     def _link_failed(self, link: LineLink, exc: DriverError) -> None:
         """Close the link when it is no longer trustworthy; a silent meter on a shared serial bus is not a dead bus."""
@@ -90,31 +105,41 @@ class Runner:
         was_failing = self.health.of(task.meter).failing
         self.health.success(task.meter, at)
         self.breakers.succeeded(task.meter)
-        self.metrics.polls.labels(task.kind, "ok").inc()
-        self.metrics.values.labels(task.kind).inc(result.values)
+        self._poll(task.kind, "ok").inc()
+        values = self._values.get(task.kind)
+        if values is None:
+            values = self._values[task.kind] = self.metrics.values.labels(task.kind)
+        values.inc(result.values)
         if result.refused:
             self.metrics.refused.inc(result.refused)
         now = time.monotonic()
         due = now - self._status_at.get(task.meter, 0.0) >= STATUS_EVERY_S
-        if was_failing or due or result.clock_drift_s is not None:
+        items: list[Item] = []
+        if was_failing or due or result.clock_drift_s is not None or task.request_id is not None:
             self._status_at[task.meter] = now
-            item = MeterStatusItem(meter=task.meter, attempt_at=at, success=True, clock_drift_s=result.clock_drift_s)
-            self.writer.write([item])
+            items.append(
+                MeterStatusItem(meter=task.meter, attempt_at=at, success=True, clock_drift_s=result.clock_drift_s)
+            )
         if result.more:
             self.resubmit(self.plans[task.meter].config.line, Task(task.meter, task.kind, Lane.BACKFILL))
-        if self.on_done is not None and task.request_id is not None:
-            self.on_done(task, True, f"{result.values} value(s)")
+        self._write(task, at, items, True, f"{result.values} value(s)")
 
     def _failed(self, task: Task, at: datetime, cls: str, detail: str) -> None:
         self.health.failure(task.meter, at, cls, detail)
         open_s = self.breakers.failed(task.meter)
         if open_s:
             log.debug("meter %s: breaker open for %.0f s", task.meter, open_s)
-        self.metrics.polls.labels(task.kind, "failed").inc()
+        self._poll(task.kind, "failed").inc()
         self.metrics.errors.labels(cls).inc()
         self._status_at[task.meter] = 0.0
-        self.writer.write(
-            [MeterStatusItem(meter=task.meter, attempt_at=at, success=False, error_class=cls, error=detail[:500])]
-        )
-        if self.on_done is not None and task.request_id is not None:
-            self.on_done(task, False, f"{cls}: {detail}")
+        status = MeterStatusItem(meter=task.meter, attempt_at=at, success=False, error_class=cls, error=detail[:500])
+        self._write(task, at, [status], False, f"{cls}: {detail}")
+
+    def _write(self, task: Task, at: datetime, items: list[Item], ok: bool, detail: str) -> None:
+        """Status items; for an on-demand task also its outcome, and then wait until both are in the spool: the
+        person who asked sees the answer even if the database is away now or the collector stops next."""
+        if task.request_id is None:
+            self.writer.write(items)
+            return
+        items.append(RequestOutcomeItem(meter=task.meter, request_id=task.request_id, done_at=at, ok=ok, detail=detail))
+        self.writer.write(items, durable=True)

@@ -15,7 +15,15 @@ from typing import Any
 import psycopg
 
 from collector import registry
-from collector.items import CompletenessItem, EventItem, Item, MeterStatusItem, NameplateItem, decode_line
+from collector.items import (
+    CompletenessItem,
+    EventItem,
+    Item,
+    MeterStatusItem,
+    NameplateItem,
+    RequestOutcomeItem,
+    decode_line,
+)
 from collector.spool import Spool, SpoolBatch
 from collector.writes import copy_events, copy_readings, insert_obis, obis_ids
 
@@ -205,9 +213,12 @@ class Store:
         with conn.transaction():
             written, dup_r = copy_readings(conn, plan.readings)
             events, dup_e = copy_events(conn, plan.events)
+            statuses = [(meter_id, item) for meter_id, item in plan.others if isinstance(item, MeterStatusItem)]
+            if statuses:
+                registry.apply_statuses(conn, statuses)
             for meter_id, item in plan.others:
-                if isinstance(item, MeterStatusItem):
-                    registry.apply_status(conn, meter_id, item)
+                if isinstance(item, RequestOutcomeItem):
+                    registry.apply_outcome(conn, meter_id, item)
                 elif isinstance(item, NameplateItem):
                     registry.apply_nameplate(conn, meter_id, item)
                 elif isinstance(item, CompletenessItem):

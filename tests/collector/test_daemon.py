@@ -32,7 +32,8 @@ def _profile(fleet: Fleet, meter: str) -> dict[datetime, Decimal]:
 
 def _expected_profile(fleet: Fleet, meter: str, start: datetime, end: datetime) -> dict[datetime, Decimal]:
     model = fleet.simulation.dlms[meter].model
-    return {ts: Decimal(values[0]) for ts, values in model.load_rows(start, end)}
+    # The meter keeps A+ increments in Wh; the database speaks kWh (collector.items.canonical_value).
+    return {ts: Decimal(values[0]) / 1000 for ts, values in model.load_rows(start, end)}
 
 
 def _registers(fleet: Fleet, meter: str) -> int:
