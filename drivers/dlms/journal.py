@@ -10,6 +10,9 @@ from importlib import resources
 
 import yaml
 
+FLAG_JOURNALS: set[int] = set()  # journals whose "code" is a status bit mask (09_quality.yaml says flags: true)
+TIME_CORRECTION = 13  # journal without a code column: rows are (clock, old time, uptime), see 13_time.yaml
+
 
 @functools.cache
 def _tables() -> dict[int, dict[int, str]]:
@@ -20,6 +23,8 @@ def _tables() -> dict[int, dict[int, str]]:
             continue
         doc = yaml.safe_load(entry.read_text(encoding="utf-8"))
         tables[int(doc["journal"])] = {int(code): str(text) for code, text in doc["codes"].items()}
+        if doc.get("flags"):
+            FLAG_JOURNALS.add(int(doc["journal"]))
     return tables
 
 
@@ -29,7 +34,11 @@ def journal_name(journal: int) -> str:
 
 def event_text(journal: int, code: int) -> str:
     """The Russian text of a code; an unknown code says so with its number (a new firmware, a vendor code)."""
-    text = _tables().get(journal, {}).get(code)
+    table = _tables().get(journal, {})
+    if journal in FLAG_JOURNALS and code not in table and code > 0:
+        bits = [1 << n for n in range(16) if code & (1 << n)]
+        return "; ".join(table.get(b, f"бит {b:#x}") for b in bits)
+    text = table.get(code)
     return text if text is not None else f"Неизвестное событие (журнал {journal}, код {code})"
 
 

@@ -16,7 +16,7 @@ from typing import Self
 from drivers.dlms import cosem_time, objects
 from drivers.dlms.apdu import AccessError, AttributeRef, Encode, RangeSelector, Value
 from drivers.dlms.client import CosemClient
-from drivers.dlms.journal import event_text
+from drivers.dlms.journal import TIME_CORRECTION, event_text
 from drivers.dlms.profile import ProfileReader
 from drivers.dlms.scalers import ScalerCache
 from drivers.dlms.settings import DlmsSettings
@@ -171,10 +171,17 @@ class DlmsSession:
         rows = self.profiles.read_raw(objects.journal(journal), RangeSelector(start, end))
         events = []
         for ts, values in rows:
-            code = next((v for v in values if isinstance(v, int) and not isinstance(v, bool)), None)
-            if code is None or ts < start:
+            if ts < start:
                 continue
-            events.append(Event(journal, ts, code, event_text(journal, code)))
+            if journal == TIME_CORRECTION:  # no code column: the row says when, and what the clock said before
+                old = next((v for v in values if isinstance(v, bytes) and len(v) == 12), None)
+                moment = self.decode_time(old).moment if old is not None else None
+                data = {"old_time": moment.isoformat()} if moment is not None else {}
+                events.append(Event(journal, ts, 1, event_text(journal, 1), data))
+                continue
+            code = next((v for v in values if isinstance(v, int) and not isinstance(v, bool)), None)
+            if code is not None:
+                events.append(Event(journal, ts, code, event_text(journal, code)))
         return events
 
 

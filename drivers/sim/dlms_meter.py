@@ -16,7 +16,7 @@ from drivers.dlms import apdu, cosem_time, objects
 from drivers.dlms.apdu import AttributeRef, Encode, Keys, ServerRequest, ServerSecurity
 from drivers.errors import ProtocolError
 from drivers.obis import Obis
-from drivers.sim.dlms_model import MeterModel
+from drivers.sim.dlms_model import TIME_CORRECTION_S, MeterModel
 
 OBJECT_UNDEFINED = 4
 READ_WRITE_DENIED = 3
@@ -260,6 +260,12 @@ class SimulatedDlmsMeter:
             ]
         if obis == objects.SCALER_PROFILES[3]:
             return [Encode.structure([self.read(AttributeRef(3, o, 3)) for o in LOAD_COLUMNS])]  # type: ignore[misc]
+        if obis.e == 13:  # time corrections: (new time, old time), no code column (13_time.yaml)
+            old = timedelta(seconds=TIME_CORRECTION_S)
+            return [
+                Encode.structure([stamp(self.clock_bytes(t)), stamp(self.clock_bytes(t - old))])
+                for t, _ in self.model.events(13, start, end)
+            ]
         return [
             Encode.structure([stamp(self.clock_bytes(t)), Encode.u16(code)])
             for t, code in self.model.events(obis.e, start, end)

@@ -27,7 +27,10 @@ JOURNAL_PLAN = {
     5: (timedelta(hours=13), (1, 2)),
     6: (timedelta(days=17), (1,)),
     7: (timedelta(days=29), (1,)),
+    9: (timedelta(hours=53), (1, 16, 9)),  # status bit masks (09_quality.yaml): 9 = voltage low and high
+    13: (timedelta(days=11), (1,)),  # time corrections: rows carry the old time, not a code
 }
+TIME_CORRECTION_S = 42  # how far each simulated time correction moved the clock
 
 
 def _noise(seed: int, index: int) -> float:
