@@ -60,7 +60,7 @@ def silence_advice(target: Target) -> str:
         what = f"unit id {target.address} {where}"
         find = "uchet scan --protocol modbus"
     else:
-        what = f"HDLC address {target.address} {where} (СПОДЭС default: last 4 digits of the serial, +16 below 16)"
+        what = f"HDLC address {target.address} {where} (often serial digits + 16; vendors differ)"
         find = "uchet scan --protocol dlms"
     return (
         f"no answer from {what}: check the address (`{find}` lists who answers), baud and parity, "

@@ -75,9 +75,15 @@ def unit_symbol(code: int) -> str | None:
     return None if symbol == "" else (symbol if symbol is not None else f"unit#{code}")
 
 
-def spodes_physical_address(serial: str) -> int:
-    """Default HDLC physical address by the СПОДЭС convention: the last four digits of the serial number,
-    plus 16 when that would fall in the reserved range 0..15. Meters configured otherwise need the value."""
-    digits = "".join(ch for ch in serial if ch.isdigit())[-4:]
-    address = int(digits) if digits else 16
-    return address + 16 if address < 16 else address
+def spodes_physical_address(serial: str, *, offset: int = 16, digits: int = 4) -> int:
+    """A guess at a meter's HDLC physical address from its serial number: the last `digits` digits plus `offset`.
+
+    Not a СПОДЭС rule: ГОСТ Р 58940-2020 and СТО 34.01-5.1-006 leave the physical address to the manufacturer
+    (the public searches of this project found no rule in them). What vendors document differs: Милур 107S uses
+    the last 4 digits + 16 (always added, which keeps 0000..0015 out of the reserved range), quoted in a public Home
+    Assistant DLMS integration's README; a public collector notes a factory batch with the last 4 digits + 199 and
+    other meters with the last 5 digits. So: a starting point for `uchet scan`, never a substitute for the
+    address configured or read from the meter's passport.
+    """
+    tail = "".join(ch for ch in serial if ch.isdigit())[-digits:]
+    return (int(tail) if tail else 0) + offset

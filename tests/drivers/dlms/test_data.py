@@ -89,8 +89,9 @@ def test_hdlc_addresses() -> None:
     four = hdlc.encode_server_address(1, 4321)
     assert len(four) == 4
     assert hdlc.decode_address(four, 0)[0] == (1, 4321)
-    assert spodes_physical_address("012345678") == 5678
+    assert spodes_physical_address("012345678") == 5694  # Милур 107S: last four digits + 16, always
     assert spodes_physical_address("10005") == 21
+    assert spodes_physical_address("201901230001", offset=199) == 200  # a factory batch with its own rule
 
 
 @pytest.mark.parametrize("payload", [b"", b"\xe6\xe7\x00\x01\x02"])
