@@ -17,6 +17,7 @@ from drivers.dlms import DlmsSession, DlmsSettings, ScalerCache
 from drivers.errors import ConfigurationError
 from drivers.link import Link
 from drivers.modbus import Framing, ModbusSession, RegisterMap, load_map, map_name
+from drivers.modbus.splits import SplitMemory
 from drivers.session import MeterSession
 
 DEFAULT_DLMS_PASSWORD_ENV = "UCHET_DLMS_PASSWORD"  # noqa: S105 - the NAME of the env var used by the demo config
@@ -37,13 +38,14 @@ def utc_offset_min(timezone: str) -> int:
 class MeterPlan:
     """Everything needed to open a session with one meter; small, since 10,000 of these are kept."""
 
-    __slots__ = ("_dlms", "_scalers", "config", "line")
+    __slots__ = ("_dlms", "_scalers", "_splits", "config", "line")
 
     def __init__(self, config: MeterConfig, line: LineConfig) -> None:
         self.config = config
         self.line = line
         self._dlms: DlmsSettings | None = None
-        self._scalers: ScalerCache | None = None
+        self._scalers: ScalerCache | None = None  # what the meter taught us, kept across sessions:
+        self._splits: SplitMemory | None = None  # scalers (DLMS), register groups it refuses whole (Modbus)
 
     @property
     def id(self) -> str:
@@ -57,12 +59,15 @@ class MeterPlan:
         """A session on the open link; ConfigurationError if the meter's settings cannot work (no password, model)."""
         if self.config.protocol == "modbus":
             framing = Framing.TCP if framing_of(self.line) == "mbap" else Framing.RTU
+            if self._splits is None:
+                self._splits = SplitMemory()
             return ModbusSession(
                 link,
                 unit_id=self.config.address,
                 register_map=register_map(self.config.model),
                 framing=framing,
                 timeout_s=timeout_s,
+                splits=self._splits,
             )
         if self._scalers is None:
             self._scalers = ScalerCache()
