@@ -77,6 +77,8 @@ class RegisterMap:
     max_gap: int  # unused registers a request may span; 0 where the model answers 'illegal address' for gaps
     points: tuple[Point, ...]
     serial: SerialRegister | None
+    # Some models (ABB B2x) answer a quantity they do not measure with every bit set instead of an exception.
+    all_ones_is_absent: bool = False
 
     def point(self, obis: Obis) -> Point | None:
         return self._by_obis().get(obis)
@@ -85,7 +87,9 @@ class RegisterMap:
         return {point.obis: point for point in self.points}
 
 
-_MAP_KEYS = {"model", "manufacturer", "datasheet", "word_order", "max_registers", "max_gap", "serial", "points"}
+_MAP_KEYS = {
+    "model", "manufacturer", "datasheet", "word_order", "max_registers", "max_gap", "serial", "points", "not_available",
+}  # fmt: skip
 _POINT_KEYS = {"obis", "name", "function", "address", "type", "word_order", "scale", "unit"}
 _SERIAL_KEYS = {"function", "address", "type", "words", "word_order"}
 
@@ -101,6 +105,13 @@ def _scale(where: str, raw: object) -> Decimal:
         return Decimal(str(raw))
     except InvalidOperation as exc:
         raise ConfigurationError(f"{where}: scale {raw!r} is not a number") from exc
+
+
+def _not_available(name: str, raw: object) -> bool:
+    """The map's `not_available` marker: absent, or `all_ones` (every bit of the value set)."""
+    if raw in (None, "all_ones"):
+        return raw == "all_ones"
+    raise ConfigurationError(f"register map {name}: not_available must be all_ones, got {raw!r}")
 
 
 def parse_map(name: str, raw: dict[str, Any]) -> RegisterMap:
@@ -146,6 +157,7 @@ def parse_map(name: str, raw: dict[str, Any]) -> RegisterMap:
             max_gap=int(raw.get("max_gap", 0)),
             points=tuple(points),
             serial=serial,
+            all_ones_is_absent=_not_available(name, raw.get("not_available")),
         )
     except (KeyError, ValueError, TypeError) as exc:
         raise ConfigurationError(f"register map {name}: {exc}") from exc

@@ -169,10 +169,14 @@ class ModbusSession:
             if outcome.registers is None:
                 result[point.obis] = Reading(point.obis, None, point.unit, now, outcome.quality, outcome.detail)
                 continue
-            try:
-                value = decode_value(
-                    block.words_of(point, outcome.registers), point.dtype, point.word_order, point.scale
+            words = block.words_of(point, outcome.registers)
+            if self.register_map.all_ones_is_absent and all(word == 0xFFFF for word in words):
+                result[point.obis] = Reading(
+                    point.obis, None, point.unit, now, Quality.NOT_SUPPORTED, "the meter reports it as not available"
                 )
+                continue
+            try:
+                value = decode_value(words, point.dtype, point.word_order, point.scale)
             except DecodeError as exc:
                 result[point.obis] = Reading(point.obis, None, point.unit, now, Quality.DECODE_ERROR, str(exc))
             else:

@@ -62,6 +62,8 @@ class SimulatedModbusMeter:
         # Registers this unit's firmware lacks: any read that touches one answers exception 02 (illegal data
         # address), as a meter of an older firmware revision does for a register its datasheet lists.
         self.illegal_addresses: set[int] = set()
+        # Registers answered with every bit set: how ABB B2x meters report a quantity they do not measure.
+        self.unavailable_addresses: set[int] = set()
         self.requests_seen = 0
         self._lock = threading.Lock()
         self._last = clock()
@@ -177,6 +179,8 @@ class SimulatedModbusMeter:
         if self.fault is Fault.EXCEPTION:
             return exception_pdu(function, 4)
         image = self._image(function)
+        for missing in self.unavailable_addresses:
+            image[missing] = 0xFFFF
         return registers_pdu(function, [image.get(address + n, 0) for n in range(count)])
 
     # -- the bus side ----------------------------------------------------------------------------------------------
