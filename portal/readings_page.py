@@ -15,7 +15,8 @@ from portal.load_chart import Chart, build_chart
 from portal.meter_period import SLOT, Period
 from portal.store import meter_readings as store
 
-PROFILE_QUERIES = {"halfhour": store.profile_halfhours, "hour": store.profile_hours}
+# Chart buckets per resolution: None keeps the half-hours as stored; days start at the local midnight.
+BUCKET_STEP = {"halfhour": None, "hour": "1 hour", "day": "1 day"}
 DAILY_MAX_DAYS = 62
 RESOLUTION_NAMES = {"halfhour": "30 минут", "hour": "1 час", "day": "сутки (мин./макс. получасов)"}
 
@@ -40,6 +41,7 @@ class ReadingsPage:
     chart: Chart
     expected: int
     present: int
+    estimated_count: int = 0  # estimated half-hours in the range
     gaps: list[Gap] = field(default_factory=list)
 
     @property
@@ -50,46 +52,45 @@ class ReadingsPage:
     def resolution_name(self) -> str:
         return RESOLUTION_NAMES[self.period.resolution]
 
-    @property
-    def estimated_count(self) -> int:
-        return sum(1 for r in self.series if r["estimated"])
 
-
-def _gaps(conn: Conn, meter_id: int, period: Period, stop: dt.datetime, extent: dict[str, Any]) -> list[Gap]:
-    """Leading, inner and trailing runs of missing half-hours (inner ones from SQL)."""
-    if extent["present"] == 0:
+def _gaps(period: Period, stop: dt.datetime, total: dict[str, Any] | None, inner: list[dict[str, Any]]) -> list[Gap]:
+    """Leading, inner (from SQL) and trailing runs of missing half-hours."""
+    if total is None:
         if stop <= period.start:
             return []
         count = int((stop - period.start) // SLOT)
         return [Gap(period.start, period.start + (count - 1) * SLOT, count, pending=False)] if count else []
     gaps: list[Gap] = []
-    if extent["first"] > period.start:
-        gaps.append(Gap(period.start, extent["first"] - SLOT, int((extent["first"] - period.start) // SLOT)))
-    for row in store.profile_gaps(conn, meter_id, period.start, period.end):
-        gaps.append(Gap(row["after"] + SLOT, row["before"] - SLOT, int(row["missing"])))
-    tail = extent["last"] + SLOT
+    if total["first"] > period.start:
+        gaps.append(Gap(period.start, total["first"] - SLOT, int((total["first"] - period.start) // SLOT)))
+    for row in inner:
+        gaps.append(Gap(row["first"] + SLOT, row["last"] - SLOT, int(row["slots"])))
+    tail = total["last"] + SLOT
     if tail < stop:
         gaps.append(Gap(tail, stop - SLOT, int((stop - tail) // SLOT), pending=True))
     return gaps
 
 
 def load_readings(conn: Conn, meter: dict[str, Any], period: Period, now: dt.datetime) -> ReadingsPage:
+    """Three statements for any range (four up to DAILY_MAX_DAYS): the profile summary, registers, billing."""
     meter_id = int(meter["id"])
     tz = period.tz
     resolution = period.resolution
-    if resolution == "day":
-        series = store.profile_days(conn, meter_id, tz, period.start, period.end)
-    else:
-        series = PROFILE_QUERIES[resolution](conn, meter_id, period.start, period.end)
-    consumption = store.consumption(conn, meter_id, tz, period.start, period.end)
-    extent = store.profile_extent(conn, meter_id, period.start, period.end)
+    rows = store.profile_summary(conn, meter_id, tz, period.start, period.end, BUCKET_STEP[resolution])
+    kinds: dict[str, list[dict[str, Any]]] = {"bucket": [], "day": [], "month": [], "total": [], "gap": []}
+    for row in rows:
+        kinds[row["kind"]].append(row)
+    # No half-hour in the range gives no `total` row at all (an empty grouping set over no rows is still one
+    # row in SQL, but its count is 0): treat both alike.
+    total = kinds["total"][0] if kinds["total"] and kinds["total"][0]["slots"] else None
+    series = kinds["bucket"]
     # A slot is stamped with the end of its interval: every stamp up to now is due, the next one is not.
     stop = min(period.end, now - dt.timedelta(seconds=now.timestamp() % SLOT.total_seconds()) + SLOT)
-    page = ReadingsPage(
+    return ReadingsPage(
         period=period,
         registers=store.current_registers(conn, meter_id),
-        days=[r for r in consumption if r["period"] == "day"],
-        months=[r for r in consumption if r["period"] == "month"],
+        days=[{**r, "period": "day"} for r in kinds["day"]],
+        months=[{**r, "period": "month"} for r in kinds["month"]],
         # A year of daily readings is 365 rows nobody reads on screen; the monthly table covers long ranges.
         daily=store.billing_rows(conn, meter_id, "daily", tz, period.start, period.end)
         if period.days <= DAILY_MAX_DAYS
@@ -98,7 +99,7 @@ def load_readings(conn: Conn, meter: dict[str, Any], period: Period, now: dt.dat
         series=series,
         chart=build_chart(series, resolution, period.start, period.end, stop, tz),
         expected=period.expected_slots(stop),
-        present=int(extent["present"]),
+        present=int(total["slots"]) if total else 0,
+        estimated_count=int(total["estimated_slots"]) if total else 0,
+        gaps=_gaps(period, stop, total, kinds["gap"]),
     )
-    page.gaps = _gaps(conn, meter_id, period, stop, extent)
-    return page

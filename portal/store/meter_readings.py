@@ -1,5 +1,6 @@
-"""SQL of the «Показания» page: current registers, billing rows, consumption by local day and month, the load
-profile at three resolutions and its gaps. Every query is for one meter and a UTC range [start, end).
+"""SQL of the «Показания» page: current registers, billing rows, and one summary of the load profile (chart
+buckets, consumption by local day and month, extent, gaps). Every query is for one meter and a UTC range
+[start, end); a page runs three or four of them, whatever the range.
 
 Must not check access (portal/store/meter_scope.py does) nor format numbers. Bounds come in UTC; local days
 and months are computed here with the object's zone (whole hours, no DST, so hour buckets add up exactly).
@@ -81,85 +82,61 @@ def billing_rows(
     ).fetchall()
 
 
-def consumption(conn: Conn, meter_id: int, tz: str, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    """A+ consumption per local day and per local month from consumption_hourly (the plain view or the
-    continuous aggregate: the same columns). `period` is 'day' or 'month'; `slots` counts the half-hours."""
-    return conn.execute(
-        """
-        SELECT CASE WHEN grouping(date_trunc('day', hour AT TIME ZONE %(tz)s)) = 0 THEN 'day' ELSE 'month' END
-                   AS period,
-               coalesce(date_trunc('day', hour AT TIME ZONE %(tz)s),
-                        date_trunc('month', hour AT TIME ZONE %(tz)s))::date AS local_date,
-               sum(value) AS value, sum(slots)::int AS slots, bool_or(estimated) AS estimated
-          FROM consumption_hourly
-         WHERE meter_id = %(meter)s AND obis_id = """
-        + _OBIS_ID
-        + """ AND hour >= %(start)s AND hour < %(end)s
-         GROUP BY GROUPING SETS ((date_trunc('day', hour AT TIME ZONE %(tz)s)),
-                                 (date_trunc('month', hour AT TIME ZONE %(tz)s)))
-         ORDER BY 1, 2
-        """,
-        {"meter": meter_id, "obis": PROFILE_OBIS, "tz": tz, "start": start, "end": end},
-    ).fetchall()
+GAP_LIMIT = 100
 
 
-def profile_halfhours(conn: Conn, meter_id: int, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    """The 30-minute A+ increments as stored, for short ranges."""
-    return conn.execute(
-        "SELECT ts, value, value AS low, value AS high, 1 AS slots, estimated FROM readings"
-        " WHERE meter_id = %(meter)s AND obis_id = " + _OBIS_ID + " AND source = 'profile'"
-        " AND ts >= %(start)s AND ts < %(end)s ORDER BY ts",
-        {"meter": meter_id, "obis": PROFILE_OBIS, "start": start, "end": end},
-    ).fetchall()
-
-
-def profile_hours(conn: Conn, meter_id: int, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    """Hourly sums from consumption_hourly, for ranges of some weeks."""
-    return conn.execute(
-        "SELECT hour AS ts, value, value AS low, value AS high, slots, estimated FROM consumption_hourly"
-        " WHERE meter_id = %(meter)s AND obis_id = " + _OBIS_ID + " AND hour >= %(start)s AND hour < %(end)s"
-        " ORDER BY hour",
-        {"meter": meter_id, "obis": PROFILE_OBIS, "start": start, "end": end},
-    ).fetchall()
-
-
-def profile_days(conn: Conn, meter_id: int, tz: str, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    """Per local day: the sum and the smallest and largest half-hour, for long ranges (a year is 365 points)."""
-    return conn.execute(
-        "SELECT (date_trunc('day', ts AT TIME ZONE %(tz)s) AT TIME ZONE %(tz)s) AS ts, sum(value) AS value,"
-        " min(value) AS low, max(value) AS high, count(*)::int AS slots, bool_or(estimated) AS estimated"
-        " FROM readings WHERE meter_id = %(meter)s AND obis_id = " + _OBIS_ID + " AND source = 'profile'"
-        " AND ts >= %(start)s AND ts < %(end)s GROUP BY 1 ORDER BY 1",
-        {"meter": meter_id, "obis": PROFILE_OBIS, "tz": tz, "start": start, "end": end},
-    ).fetchall()
-
-
-def profile_gaps(
-    conn: Conn, meter_id: int, start: dt.datetime, end: dt.datetime, limit: int = 100
+def profile_summary(
+    conn: Conn, meter_id: int, tz: str, start: dt.datetime, end: dt.datetime, step: str | None
 ) -> list[dict[str, Any]]:
-    """Runs of missing half-hours between stored ones: `after` is the last slot before, `before` the next one."""
+    """Everything the page derives from the load profile, from one pass over its half-hours in [start, end):
+
+    - `bucket`: the chart series, buckets of `step` from `start` (the local midnight, so '1 day' buckets are local
+      days); `step` None keeps every half-hour as stored. `low`/`high` are the extreme half-hours of a bucket.
+    - `day` / `month`: A+ consumption per local day / month (`local_date`), `slots` counting the half-hours.
+    - `total`: one row, the half-hours stored (`slots`), the first and last (`first`, `last`) and how many are
+      estimated (`estimated_slots`).
+    - `gap`: runs of missing half-hours between stored ones (`first` the last slot before, `last` the next one,
+      `slots` the half-hours missing between them), the first GAP_LIMIT of them.
+
+    A slot is stamped with the end of its interval and counts to the local day of its stamp, as it always has.
+    Reads readings rather than consumption_hourly: the chart needs half-hour extremes and gaps, and on plain
+    PostgreSQL that view is the same scan again; on TimescaleDB the sums are equal (real-time aggregate)."""
     return conn.execute(
         """
-        SELECT after, before, (extract(epoch FROM before - after) / 1800)::int - 1 AS missing FROM (
-            SELECT lag(ts) OVER (ORDER BY ts) AS after, ts AS before FROM readings
+        WITH p AS MATERIALIZED (
+            SELECT ts, value, estimated, lag(ts) OVER (ORDER BY ts) AS prev
+              FROM readings
              WHERE meter_id = %(meter)s AND obis_id = """
         + _OBIS_ID
         + """ AND source = 'profile'
-               AND ts >= %(start)s AND ts < %(end)s) s
-         WHERE before - after > interval '30 minutes'
-         ORDER BY before LIMIT %(limit)s
+               AND ts >= %(start)s AND ts < %(end)s),
+        b AS (
+            SELECT ts, value, estimated,
+                   coalesce(date_bin(%(step)s::interval, ts, %(start)s), ts) AS bucket,
+                   (ts AT TIME ZONE %(tz)s)::date AS day,
+                   date_trunc('month', ts AT TIME ZONE %(tz)s)::date AS month
+              FROM p)
+        SELECT CASE grouping(bucket, day, month) WHEN 3 THEN 'bucket' WHEN 5 THEN 'day' WHEN 6 THEN 'month'
+                   ELSE 'total' END AS kind,
+               bucket AS ts, coalesce(day, month) AS local_date,
+               sum(value) AS value, min(value) AS low, max(value) AS high, count(*)::int AS slots,
+               bool_or(estimated) AS estimated, (count(*) FILTER (WHERE estimated))::int AS estimated_slots,
+               min(ts) AS first, max(ts) AS last
+          FROM b
+         GROUP BY GROUPING SETS ((bucket), (day), (month), ())
+        UNION ALL
+        (SELECT 'gap', NULL, NULL, NULL, NULL, NULL,
+                (extract(epoch FROM ts - prev) / 1800)::int - 1, false, 0, prev, ts
+           FROM p WHERE ts - prev > interval '30 minutes' ORDER BY ts LIMIT %(gaps)s)
+         ORDER BY kind, ts, local_date, first
         """,
-        {"meter": meter_id, "obis": PROFILE_OBIS, "start": start, "end": end, "limit": limit},
+        {
+            "meter": meter_id,
+            "obis": PROFILE_OBIS,
+            "tz": tz,
+            "start": start,
+            "end": end,
+            "step": step,
+            "gaps": GAP_LIMIT,
+        },
     ).fetchall()
-
-
-def profile_extent(conn: Conn, meter_id: int, start: dt.datetime, end: dt.datetime) -> dict[str, Any]:
-    """How many half-hours are stored in the range, the first and the last."""
-    row = conn.execute(
-        "SELECT count(*)::int AS present, min(ts) AS first, max(ts) AS last FROM readings"
-        " WHERE meter_id = %(meter)s AND obis_id = " + _OBIS_ID + " AND source = 'profile'"
-        " AND ts >= %(start)s AND ts < %(end)s",
-        {"meter": meter_id, "obis": PROFILE_OBIS, "start": start, "end": end},
-    ).fetchone()
-    assert row is not None
-    return row
