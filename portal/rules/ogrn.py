@@ -38,14 +38,17 @@ def check_ogrn(typed: str) -> OgrnCheck:
     return OgrnCheck(None, "ОГРН содержит 13 цифр, ОГРНИП — 15 цифр")
 
 
+# A template (not an f-string) so that the portal can look the same sentence up in its English catalogue.
+YEAR_MISMATCH = (
+    "Год записи в номере (%(digits)s) не совпадает с годом даты внесения в реестр (%(year)s). Проверьте данные."
+)
+
+
 def year_mismatch_warning(number: str, registry_date: dt.date) -> str | None:
     """Digits 2–3 are the year of the record; a mismatch is a warning only (re-registrations happen)."""
     if registry_date.year % 100 == int(number[1:3]):
         return None
-    return (
-        f"Год записи в номере ({number[1:3]}) не совпадает с годом даты внесения в реестр "
-        f"({registry_date.year}). Проверьте данные."
-    )
+    return YEAR_MISMATCH % {"digits": number[1:3], "year": registry_date.year}
 
 
 def check_registry_date(typed: str, today: dt.date) -> tuple[dt.date | None, str | None]:

@@ -62,8 +62,6 @@ def connect() -> ResponseReturnValue:
             request_id = request_store.create_request(conn, fields)
             audit(conn, int(current_user.id), "request.create", "connection_request", request_id, ip=client_ip())
         flash(f"Заявка № {request_id} отправлена. Срок рассмотрения — пять рабочих дней.", "success")
-        for warning in form.warnings:
-            flash(warning, "warning")
         return redirect(url_for("requests.index"))
     return render_template(
         "meters/connect.html", form=form, legal=legal, placeholder=SETTLEMENT_PLACEHOLDER, caution=WARNING_CAUTION

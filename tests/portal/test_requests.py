@@ -63,12 +63,31 @@ def test_request_goes_to_the_settlements_res_with_due_date(client: Any, auth: Au
     assert "00123456" in page
 
 
-def test_year_mismatch_is_a_warning_not_an_error(auth: Auth, people: Any, conn: Any) -> None:
+def test_year_mismatch_is_a_warning_shown_before_submission(auth: Auth, people: Any, conn: Any) -> None:
     auth.login(people["emails"]["legal"])
-    assert submit(auth, {**LEGAL_OK, "registry_date": "01.08.2010"}).status_code == 302
+    mismatch = {**LEGAL_OK, "registry_date": "01.08.2010"}
+    first = submit(auth, mismatch)
+    assert first.status_code == 200  # held back: shown on the form, nothing stored yet
+    page = first.get_data(as_text=True)
+    assert "не совпадает с годом даты внесения в реестр" in page
+    assert "Подтверждаю, данные верны" in page
+    assert 'class="field__error"' not in page  # a warning, not an error
+    assert conn.execute("SELECT count(*) AS n FROM connection_requests").fetchone()["n"] == 0
+
+    # A tick given for another number or date does not confirm this one.
+    stale = submit(auth, {**mismatch, "registry_date": "01.08.2011", "confirm": "1027700132195|2010-08-01"})
+    assert stale.status_code == 200
+    assert "(2011)" in stale.get_data(as_text=True)
+
+    assert submit(auth, {**mismatch, "confirm": "1027700132195|2010-08-01"}).status_code == 302
     row = conn.execute("SELECT warnings FROM connection_requests").fetchone()
-    assert row["warnings"]
-    assert "не совпадает" in row["warnings"][0]
+    assert "не совпадает" in row["warnings"][0]  # the employee sees it too
+
+
+def test_matching_year_needs_no_confirmation(auth: Auth, people: Any, conn: Any) -> None:
+    auth.login(people["emails"]["legal"])
+    assert submit(auth, LEGAL_OK).status_code == 302
+    assert conn.execute("SELECT warnings FROM connection_requests").fetchone()["warnings"] == []
 
 
 def test_typed_settlement_goes_to_dispatcher(client: Any, auth: Auth, people: Any, conn: Any) -> None:
