@@ -1,6 +1,7 @@
 """Registration, login, logout and password reset.
 
-Must not reveal whether an e-mail is registered on login or reset, and must not put personal data in URLs.
+Must not reveal whether an e-mail is registered (registration, login and reset answer alike either way), and
+must not put personal data in URLs.
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import secrets
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext
 from flask_login import current_user, login_required
 
 from portal import mail
@@ -32,9 +34,16 @@ def register() -> ResponseReturnValue:
     if form.validate_on_submit():
         conn = get_db()
         clean = form.clean
-        if account_store.email_taken(conn, clean["email"]):
-            form.email.errors = ["Этот адрес уже зарегистрирован. Войдите или восстановите пароль."]
-            return render_template("auth/register.html", form=form, consent_version=CONSENT_VERSION)
+        # The same answer and the same redirect whether or not the address is taken; the address's owner learns
+        # of the attempt by mail (and how to reset the password), the visitor learns nothing.
+        password_hash = hash_password(form.password.data or "")  # hashed either way: the timing is alike too
+        owner = account_store.user_by_email(conn, clean["email"])
+        if owner is not None:
+            with conn.transaction():
+                mail.send(conn, str(owner["email"]), REGISTER_SUBJECT, _taken_body())
+                audit_store.audit(conn, None, "user.register_taken", None, None, ip=client_ip())
+            flash(gettext(REGISTER_DONE), "success")
+            return redirect(url_for("auth.login"))
         with conn.transaction():
             user_id = account_store.create_user(
                 conn,
@@ -44,15 +53,40 @@ def register() -> ResponseReturnValue:
                 full_name=clean["full_name"],
                 organisation=clean["organisation"],
                 phone=clean["phone"],
-                password_hash=hash_password(form.password.data or ""),
+                password_hash=password_hash,
             )
             account_store.record_consent(conn, user_id, CONSENT_VERSION, client_ip())
             audit_store.audit(
                 conn, user_id, "user.register", "user", user_id, {"consent": CONSENT_VERSION}, client_ip()
             )
-        flash("Регистрация завершена. Войдите в личный кабинет.", "success")
+            mail.send(conn, clean["email"], REGISTER_SUBJECT, _welcome_body())
+        flash(gettext(REGISTER_DONE), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/register.html", form=form, consent_version=CONSENT_VERSION)
+
+
+REGISTER_SUBJECT = "Регистрация в личном кабинете"
+REGISTER_DONE = "Проверьте почту: мы отправили письмо на указанный адрес. Затем войдите в личный кабинет."
+
+
+def _site() -> str:
+    return str(current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/"))
+
+
+def _welcome_body() -> str:
+    return (
+        "Вы зарегистрировались в личном кабинете. Войти можно по адресу:\n"
+        f"{_site()}{url_for('auth.login')}\n\nЕсли вы не регистрировались, сообщите нам, ответив на это письмо."
+    )
+
+
+def _taken_body() -> str:
+    return (
+        "Кто-то пытался зарегистрироваться в личном кабинете с вашим адресом электронной почты. "
+        "Ваша учетная запись не изменилась.\n\n"
+        f"Если это были вы и вы забыли пароль, восстановите его: {_site()}{url_for('auth.reset_request')}\n"
+        "Если нет, ничего делать не нужно."
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -66,7 +100,7 @@ def login() -> ResponseReturnValue:
         user = account_store.user_by_email(conn, email)
         ok = verify_password(user["password_hash"] if user else None, form.password.data or "")
         if user is None or not ok or not user["is_active"]:
-            flash("Неверный адрес электронной почты или пароль.", "error")
+            flash(gettext("Неверный адрес электронной почты или пароль."), "error")
             return render_template("auth/login.html", form=form), 200
         session.clear()  # a fresh CSRF token for the logged-in session
         response = redirect(url_for("pages.index"))
@@ -112,7 +146,7 @@ def reset_request() -> ResponseReturnValue:
                     f"{link}\n\nЕсли вы не запрашивали смену пароля, ничего не делайте."
                 )
                 mail.send(conn, str(user["email"]), "Восстановление пароля", body)
-        flash("Если адрес зарегистрирован, на него отправлено письмо со ссылкой для смены пароля.", "info")
+        flash(gettext("Если адрес зарегистрирован, на него отправлено письмо со ссылкой для смены пароля."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_request.html", form=form)
 
@@ -121,18 +155,18 @@ def reset_request() -> ResponseReturnValue:
 def reset(token: str) -> ResponseReturnValue:
     conn = get_db()
     if session_store.valid_reset_user(conn, token_digest(token)) is None:
-        flash("Ссылка недействительна или устарела. Запросите новую.", "error")
+        flash(gettext("Ссылка недействительна или устарела. Запросите новую."), "error")
         return redirect(url_for("auth.reset_request"))
     form = ResetForm()
     if form.validate_on_submit():
         with conn.transaction():
             user_id = session_store.use_reset(conn, token_digest(token))
             if user_id is None:
-                flash("Ссылка недействительна или устарела. Запросите новую.", "error")
+                flash(gettext("Ссылка недействительна или устарела. Запросите новую."), "error")
                 return redirect(url_for("auth.reset_request"))
             account_store.set_password(conn, user_id, hash_password(form.password.data or ""))
             session_store.revoke_user_sessions(conn, user_id)
             audit_store.audit(conn, user_id, "user.password_reset", "user", user_id, ip=client_ip())
-        flash("Пароль изменён. Войдите с новым паролем.", "success")
+        flash(gettext("Пароль изменён. Войдите с новым паролем."), "success")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset.html", form=form, token=token)

@@ -36,6 +36,45 @@ def test_register_legal_stores_consent_and_normalised_phone(client: Any, auth: A
     assert "Дата внесения в реестр" in page
 
 
+def test_registration_answers_alike_whether_or_not_the_address_exists(
+    client: Any, auth: Auth, people: Any, conn: Any
+) -> None:
+    def answer(data: dict[str, str]) -> tuple[int, str, list[str]]:
+        response = auth.post("/register", data)
+        shown = client.get(response.headers["Location"]).get_data(as_text=True)
+        return (
+            response.status_code,
+            response.headers["Location"],
+            re.findall(r'class="flash[^"]*"[^>]*>([^<]+)<', shown),
+        )
+
+    fresh = answer(REGISTER)
+    taken_email = people["emails"]["individual"]
+    before = conn.execute("SELECT * FROM users WHERE email = %s", (taken_email,)).fetchone()
+    taken = answer({**REGISTER, "kind": "individual", "email": taken_email.upper()})
+    assert fresh == taken
+    assert fresh[2] == ["Проверьте почту: мы отправили письмо на указанный адрес. Затем войдите в личный кабинет."]
+
+    # Nothing changed for the owner; he is told of the attempt by mail, through the outbox.
+    after = conn.execute("SELECT * FROM users WHERE email = %s", (taken_email,)).fetchone()
+    assert after == before
+    assert conn.execute("SELECT count(*) AS n FROM users WHERE lower(email) = %s", (taken_email,)).fetchone()["n"] == 1
+    mails = conn.execute("SELECT recipient, body FROM outbox ORDER BY id").fetchall()
+    assert [m["recipient"] for m in mails] == ["vector@example.ru", taken_email]
+    assert "пытался зарегистрироваться" in mails[1]["body"]
+    assert "/reset" in mails[1]["body"]
+
+
+def test_login_and_reset_answer_alike_for_unknown_addresses(auth: Auth, people: Any) -> None:
+    known = auth.login(people["emails"]["individual"], "wrong-password-1").get_data(as_text=True)
+    unknown = auth.login("nobody@example.ru", "wrong-password-1").get_data(as_text=True)
+    message = "Неверный адрес электронной почты или пароль."
+    assert message in known
+    assert message in unknown
+    answers = [auth.post("/reset", {"email": e}) for e in (people["emails"]["individual"], "nobody@example.ru")]
+    assert {(a.status_code, a.headers["Location"]) for a in answers} == {(302, "/login")}
+
+
 def test_register_errors_in_russian(auth: Auth, conn: Any) -> None:
     bad = {**REGISTER, "phone": "12", "password2": "other-password", "consent": ""}
     page = auth.post("/register", bad).get_data(as_text=True)
