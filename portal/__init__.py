@@ -9,6 +9,7 @@ import os
 from typing import Any
 
 from flask import Flask, render_template
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from portal.accounts import init_login
@@ -52,9 +53,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from portal.views import admin, auth, meter_pages, meters, pages, requests, staff
+    from portal.views import admin, auth, calendar, meter_pages, meters, pages, requests, staff
 
-    for module in (pages, auth, meters, meter_pages, requests, staff, admin):
+    for module in (pages, auth, meters, meter_pages, requests, staff, admin, calendar):
         app.register_blueprint(module.bp)
     app.jinja_env.globals["company_name"] = app.config["COMPANY_NAME"]
 
@@ -62,17 +63,17 @@ def _register_blueprints(app: Flask) -> None:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(Limited)
     def _limited(_exc: Limited) -> tuple[str, int]:
-        return render_template("error.html", code=429, message="Слишком много попыток. Повторите позже."), 429
+        return render_template("error.html", code=429, message=gettext("Слишком много попыток. Повторите позже.")), 429
 
     @app.errorhandler(CSRFError)
     def _csrf(_exc: CSRFError) -> tuple[str, int]:
-        message = "Форма устарела или отправлена не с этой страницы. Обновите страницу и повторите."
+        message = gettext("Форма устарела или отправлена не с этой страницы. Обновите страницу и повторите.")
         return render_template("error.html", code=400, message=message), 400
 
     @app.errorhandler(404)
     def _missing(_exc: Exception) -> tuple[str, int]:
-        return render_template("error.html", code=404, message="Страница не найдена."), 404
+        return render_template("error.html", code=404, message=gettext("Страница не найдена.")), 404
 
     @app.errorhandler(403)
     def _forbidden(_exc: Exception) -> tuple[str, int]:
-        return render_template("error.html", code=403, message="Доступ запрещён."), 403
+        return render_template("error.html", code=403, message=gettext("Доступ запрещён.")), 403

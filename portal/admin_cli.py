@@ -1,4 +1,4 @@
-"""`uchet portal admin …`: РЭС, settlements and meter registry imports, staff accounts, the outbox.
+"""`uchet admin …`: РЭС, settlements and meter registry imports, staff accounts, calendar overrides, the outbox.
 
 Must not run SQL of its own: it parses CSV and arguments and calls portal/store; one transaction per command.
 """
@@ -6,6 +6,7 @@ Must not run SQL of its own: it parses CSV and arguments and calls portal/store;
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import getpass
 import sys
 from typing import Any, TextIO
@@ -14,6 +15,7 @@ import click
 import psycopg
 from psycopg.rows import dict_row
 
+from portal import calendar_overrides as overrides
 from portal.passwords import hash_password
 from portal.rules.account import check_password, normalise_email, normalise_phone
 from portal.rules.contract import check_contract
@@ -180,3 +182,65 @@ def seed_demo(ctx: click.Context) -> None:
     for key, email in result["emails"].items():
         click.echo(f"{key:12} {email}")
     click.echo(f"password for all demo accounts: {result['password']}")
+
+
+@admin.group("calendar")
+def calendar() -> None:
+    """Regional days off and working days over the federal production calendar (due dates of reviews)."""
+
+
+@calendar.command("add")
+@click.argument("day")
+@click.option("--res", "res_code", default="", help="РЭС code; without it the day applies to every РЭС.")
+@click.option("--day-off/--working", "day_off", default=True, show_default=True, help="A day off or a working day.")
+@click.option("--note", default="", help="Why (e.g. the regional law), shown to admins.")
+@click.pass_context
+def calendar_add(ctx: click.Context, day: str, res_code: str, day_off: bool, note: str) -> None:
+    """Set DAY (ДД.ММ.ГГГГ or ГГГГ-ММ-ДД) as a day off or a working day; replaces an existing override."""
+    with _connect(ctx) as conn:
+        try:
+            override = overrides.make_override(
+                overrides.parse_day(day), overrides.res_id_of(conn, res_code), not day_off, note
+            )
+        except overrides.OverrideError as exc:
+            raise click.ClickException(str(exc)) from None
+        overrides.add(conn, None, override, via=f"cli:{getpass.getuser()}")
+    kind = "day off" if day_off else "working day"
+    click.echo(f"{override.day.isoformat()} {res_code or 'all РЭС'}: {kind}")
+
+
+@calendar.command("list")
+@click.option("--all", "everything", is_flag=True, help="Past overrides too (default: from a year ago).")
+@click.pass_context
+def calendar_list(ctx: click.Context, everything: bool) -> None:
+    """Print the overrides: date, РЭС, kind, note."""
+    since = None if everything else dt.date.today() - dt.timedelta(days=365)
+    with _connect(ctx) as conn:
+        rows = directory.calendar_override_rows(conn, since)
+    if not rows:
+        click.echo("no overrides")
+    for row in rows:
+        kind = "working" if row["is_working"] else "day off"
+        click.echo(f"{row['day'].isoformat()}  {row['res_code'] or '*':12} {kind:8} {row['note']}")
+
+
+@calendar.command("remove")
+@click.argument("day")
+@click.option("--res", "res_code", default="", help="РЭС code; without it the override of every РЭС.")
+@click.pass_context
+def calendar_remove(ctx: click.Context, day: str, res_code: str) -> None:
+    """Remove the override of DAY (for one РЭС or for all)."""
+    with _connect(ctx) as conn:
+        try:
+            removed = overrides.remove(
+                conn,
+                None,
+                overrides.parse_day(day),
+                overrides.res_id_of(conn, res_code),
+                via=f"cli:{getpass.getuser()}",
+            )
+        except overrides.OverrideError as exc:
+            raise click.ClickException(str(exc)) from None
+    if not removed:
+        raise click.ClickException("no such override")
+    click.echo("removed")

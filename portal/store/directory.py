@@ -84,3 +84,21 @@ def set_calendar_override(conn: Conn, day: dt.date, res_id: int | None, is_worki
         " ON CONFLICT (day, res_id) DO UPDATE SET is_working = EXCLUDED.is_working, note = EXCLUDED.note",
         (day, res_id, is_working, note),
     )
+
+
+def calendar_override_rows(conn: Conn, since: dt.date | None = None) -> list[dict[str, Any]]:
+    """Every override from `since` on (all of them without it), with the РЭС's code and name (NULL: every РЭС)."""
+    return conn.execute(
+        "SELECT c.day, c.res_id, r.code AS res_code, r.name AS res_name, c.is_working, c.note"
+        " FROM calendar_overrides c LEFT JOIN res r ON r.id = c.res_id"
+        " WHERE %(since)s::date IS NULL OR c.day >= %(since)s ORDER BY c.day, r.name NULLS FIRST",
+        {"since": since},
+    ).fetchall()
+
+
+def remove_calendar_override(conn: Conn, day: dt.date, res_id: int | None) -> bool:
+    """Delete one override; False when there was none for that day and РЭС."""
+    cursor = conn.execute(
+        "DELETE FROM calendar_overrides WHERE day = %s AND res_id IS NOT DISTINCT FROM %s", (day, res_id)
+    )
+    return cursor.rowcount > 0
