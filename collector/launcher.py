@@ -48,14 +48,20 @@ def start_portal(config: Config, database: Database, secret: str) -> subprocess.
 
 
 def demo_environment(config: Config) -> dict[str, str]:
-    """The env of the collector: for simulated meters with LLS, their demo password when the operator set none."""
-    from collector.simulation import DEMO_DLMS_PASSWORD
+    """The env of the collector: simulated meters' demo password and HLS keys where the operator set none."""
+    from collector.simulation import DEMO_AUTH_KEY, DEMO_CIPHER_KEY, DEMO_DLMS_PASSWORD
 
     env = dict(os.environ)
     for meter in config.meters:
-        name = meter.dlms.password_env if meter.dlms else None
-        if name and name not in env and config.line(meter.line).kind == "simulated":
-            env[name] = DEMO_DLMS_PASSWORD
+        if meter.dlms is None or config.line(meter.line).kind != "simulated":
+            continue
+        for name, demo in (
+            (meter.dlms.password_env, DEMO_DLMS_PASSWORD),
+            (meter.dlms.auth_key_env, DEMO_AUTH_KEY),
+            (meter.dlms.cipher_key_env, DEMO_CIPHER_KEY),
+        ):
+            if name:
+                env.setdefault(name, demo)
     return env
 
 

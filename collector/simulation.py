@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from collector.config import Config, MeterConfig, SimulatedLine
 from collector.lines import Endpoint, framing_of
 from collector.meters import DEFAULT_DLMS_PASSWORD_ENV, utc_offset_min
+from drivers.dlms.apdu import Keys
 from drivers.modbus import map_name
 from drivers.sim.dlms_meter import SimulatedDlmsMeter
 from drivers.sim.dlms_model import MeterModel
@@ -30,6 +31,21 @@ DEMO_DLMS_PASSWORD = "12345678"  # noqa: S105 - the simulated meters' factory pa
 def dlms_password(meter: MeterConfig) -> bytes:
     env = (meter.dlms.password_env if meter.dlms else None) or DEFAULT_DLMS_PASSWORD_ENV
     return os.environ.get(env, DEMO_DLMS_PASSWORD).encode()
+
+
+# The simulated meters' factory keys for HLS-GMAC (32 hex digits each), for demos only, like the password above.
+DEMO_AUTH_KEY = "000102030405060708090A0B0C0D0E0F"
+DEMO_CIPHER_KEY = "101112131415161718191A1B1C1D1E1F"
+
+
+def hls_keys(meter: MeterConfig) -> Keys | None:
+    """The keys a simulated HLS-GMAC meter expects: those the operator exported, else the demo ones."""
+    dlms = meter.dlms
+    if dlms is None or dlms.auth != "hls-gmac":
+        return None
+    auth = os.environ.get(dlms.auth_key_env or "", DEMO_AUTH_KEY)
+    cipher = os.environ.get(dlms.cipher_key_env or "", DEMO_CIPHER_KEY)
+    return Keys(auth_key=bytes.fromhex(auth), cipher_key=bytes.fromhex(cipher), system_title=b"SIM00001")
 
 
 @dataclass
@@ -99,7 +115,7 @@ class Simulation:
             seed=meter.address,
             utc_offset_min=utc_offset_min(meter.timezone),
         )
-        dlms_meter = SimulatedDlmsMeter(model, password=dlms_password(meter))
+        dlms_meter = SimulatedDlmsMeter(model, password=dlms_password(meter), keys=hls_keys(meter))
         logical = meter.dlms.logical if meter.dlms else 1
         port: HdlcPort | WrapperPort
         if framing == "wrapper":

@@ -130,7 +130,8 @@ class Doctor:
         except DriverError as exc:
             self.fail("association reader", f"client {target.client}: {exc}", exc)
             return self._reopen_public()
-        self.record(Step("association reader", True, f"client {target.client} with LLS password accepted"))
+        how = "HLS-GMAC keys accepted, xDLMS ciphered" if target.auth == "hls-gmac" else "LLS password accepted"
+        self.record(Step("association reader", True, f"client {target.client} with {how}"))
         return reader
 
     def _reopen_public(self) -> MeterSession | None:
