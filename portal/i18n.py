@@ -21,3 +21,5 @@ def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "ru")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Europe/Moscow")
     Babel(app, locale_selector=_locale)
+    # Reference rows that carry both languages (obis.name_ru / name_en) pick their column by this.
+    app.context_processor(lambda: {"locale": _locale()})

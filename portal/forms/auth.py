@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import gettext, lazy_gettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
@@ -19,17 +20,20 @@ CONSENT_VERSION = "2025-01"
 
 class RegisterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
     kind = RadioField(
-        "Тип потребителя",
-        choices=[SelectChoice("individual", "Физическое лицо"), SelectChoice("legal", "Юридическое лицо или ИП")],
+        lazy_gettext("Тип потребителя"),
+        choices=[
+            SelectChoice("individual", lazy_gettext("Физическое лицо")),
+            SelectChoice("legal", lazy_gettext("Юридическое лицо или ИП")),
+        ],
         default="individual",
     )
-    full_name = StringField("ФИО")
-    organisation = StringField("Наименование организации")
-    phone = TelField("Телефон")
-    email = EmailField("Адрес электронной почты")
-    password = PasswordField("Пароль")
-    password2 = PasswordField("Пароль ещё раз")
-    consent = BooleanField("Даю согласие на обработку персональных данных")
+    full_name = StringField(lazy_gettext("ФИО"))
+    organisation = StringField(lazy_gettext("Наименование организации"))
+    phone = TelField(lazy_gettext("Телефон"))
+    email = EmailField(lazy_gettext("Адрес электронной почты"))
+    password = PasswordField(lazy_gettext("Пароль"))
+    password2 = PasswordField(lazy_gettext("Пароль ещё раз"))
+    consent = BooleanField(lazy_gettext("Даю согласие на обработку персональных данных"))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -37,14 +41,14 @@ class RegisterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
 
     def validate_kind(self, field: RadioField) -> None:
         if field.data not in ("individual", "legal"):
-            raise ValidationError("Выберите тип потребителя")
+            raise ValidationError(gettext("Выберите тип потребителя"))
         self.clean["kind"] = field.data
 
     def validate_full_name(self, field: StringField) -> None:
         what = "ФИО контактного лица" if self.kind.data == "legal" else "фамилию, имя и отчество"
         value, error = account.check_name(field.data or "", what)
         if error:
-            raise ValidationError(error)
+            raise ValidationError(gettext(error))
         self.clean["full_name"] = value
 
     def validate_organisation(self, field: StringField) -> None:
@@ -53,45 +57,45 @@ class RegisterForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
             return
         value, error = account.check_name(field.data or "", "наименование организации")
         if error:
-            raise ValidationError(error)
+            raise ValidationError(gettext(error))
         self.clean["organisation"] = value
 
     def validate_phone(self, field: TelField) -> None:
         value, error = account.normalise_phone(field.data or "")
         if error:
-            raise ValidationError(error)
+            raise ValidationError(gettext(error))
         self.clean["phone"] = value
 
     def validate_email(self, field: EmailField) -> None:
         value, error = account.normalise_email(field.data or "")
         if error:
-            raise ValidationError(error)
+            raise ValidationError(gettext(error))
         self.clean["email"] = value
 
     def validate_password2(self, field: PasswordField) -> None:
         error = account.check_password(self.password.data or "", field.data or "")
         if error:
-            raise ValidationError(error)
+            raise ValidationError(gettext(error))
 
     def validate_consent(self, field: BooleanField) -> None:
         if not field.data:
-            raise ValidationError("Без согласия на обработку персональных данных регистрация невозможна")
+            raise ValidationError(gettext("Без согласия на обработку персональных данных регистрация невозможна"))
 
 
 class LoginForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
-    email = EmailField("Адрес электронной почты")
-    password = PasswordField("Пароль")
+    email = EmailField(lazy_gettext("Адрес электронной почты"))
+    password = PasswordField(lazy_gettext("Пароль"))
 
 
 class ResetRequestForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
-    email = EmailField("Адрес электронной почты")
+    email = EmailField(lazy_gettext("Адрес электронной почты"))
 
 
 class ResetForm(FlaskForm):  # type: ignore[misc]  # flask-wtf is untyped
-    password = PasswordField("Новый пароль")
-    password2 = PasswordField("Новый пароль ещё раз")
+    password = PasswordField(lazy_gettext("Новый пароль"))
+    password2 = PasswordField(lazy_gettext("Новый пароль ещё раз"))
 
     def validate_password2(self, field: PasswordField) -> None:
         error = account.check_password(self.password.data or "", field.data or "")
         if error:
-            raise ValidationError(error)
+            raise ValidationError(gettext(error))

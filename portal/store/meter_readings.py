@@ -27,7 +27,7 @@ def current_registers(conn: Conn, meter_id: int) -> list[dict[str, Any]]:
     """The latest 'register' reading of each energy register the meter has (backward PK scan per code)."""
     return conn.execute(
         """
-        SELECT o.code, o.name_ru, o.unit, r.ts, r.value, r.estimated
+        SELECT o.code, o.name_ru, o.name_en, o.unit, r.ts, r.value, r.estimated
           FROM obis o
           CROSS JOIN LATERAL (
                 SELECT ts, value, estimated FROM readings
