@@ -22,7 +22,13 @@ UNLABELLED = """() => [...document.querySelectorAll('input, select, textarea')]
   .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
   .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label'))
   .map(el => el.name || el.id)"""
-WIDER_THAN_SCREEN = "() => document.documentElement.scrollWidth - window.innerWidth"
+# The outermost elements reaching past the right edge, to name in the failure.
+SPILLING = """(width) => [...document.querySelectorAll('body *')]
+  .filter(el => el.getBoundingClientRect().right > width + 1)
+  .filter(el => !(el.parentElement && el.parentElement.getBoundingClientRect().right > width + 1))
+  .slice(0, 3).map(el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + '.' + el.className)"""
+# Against the width asked for, not innerWidth: a mobile viewport zooms out to fit a page that is too wide.
+WIDER_THAN_SCREEN = "() => document.documentElement.scrollWidth"
 
 
 def pages_of(role: str, ids: dict[str, Any]) -> list[str]:
@@ -73,9 +79,10 @@ def test_walk_every_page(server: str, browser: Any, collected: dict[str, Any], c
             unlabelled = page.evaluate(UNLABELLED)
             if unlabelled:
                 problems.append(f"{role} {size} {path}: fields without a label {unlabelled}")
-            overflow = page.evaluate(WIDER_THAN_SCREEN)
+            overflow = page.evaluate(WIDER_THAN_SCREEN) - viewport["width"]
             if overflow > 1:
-                problems.append(f"{role} {size} {path}: {overflow}px wider than the screen")
+                spilling = page.evaluate(SPILLING, viewport["width"])
+                problems.append(f"{role} {size} {path}: {overflow}px wider than the screen: {spilling}")
             page.screenshot(path=str(folder / f"{role}-{size}-{number:02d}.png"), full_page=True)
         if role == "individual" and size == "desktop":  # the meter pages once more, in English
             page.goto(f"{server}/lang/en")
