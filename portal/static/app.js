@@ -50,7 +50,17 @@
     input.addEventListener("change", sync);
   }
 
+  // A form sent back with an error or a warning: the first one may be below the fold on a phone, so bring it
+  // into view and put the cursor where the answer goes (the field, or the «Подтверждаю» box).
+  function focusFirstProblem() {
+    var problem = document.querySelector("#confirm, [aria-invalid=true]");
+    if (!problem) { return; }
+    problem.scrollIntoView({ block: "center" });
+    problem.focus({ preventScroll: true });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusFirstProblem();
     document.querySelectorAll("form[data-kind-switch]").forEach(setupKindSwitch);
     var settlement = document.querySelector("input[data-search-url]");
     if (settlement) { setupSettlement(settlement); }

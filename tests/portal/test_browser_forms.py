@@ -37,6 +37,7 @@ def test_year_warning_before_submission(server: str, browser: Any, people: Any, 
     assert "не совпадает с годом даты внесения в реестр (2010)" in warning.inner_text()
     assert page.locator(".field__error").count() == 0
     assert page.input_value("#ogrn") == "1027700132195"  # what was typed is kept
+    assert page.evaluate("document.activeElement.id") == "confirm"  # the cursor waits at the box, in view
     shot(page, f"20-year-warning-{viewport['width']}")
     assert conn.execute("SELECT count(*) AS n FROM connection_requests").fetchone()["n"] == 0
 
