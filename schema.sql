@@ -367,9 +367,11 @@ INSERT INTO obis (code, name_ru, name_en, unit) VALUES
     ('1.0.13.7.0.255', 'Коэффициент мощности', 'Power factor', NULL)
 ON CONFLICT (code) DO NOTHING;
 
+-- Versions: 1 the first schema; 2 the readings key covers value, estimated, source (the DO block above).
 INSERT INTO schema_version (version, backend)
-SELECT 1, CASE WHEN EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')
+SELECT v, CASE WHEN EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'timescaledb')
                THEN 'timescaledb' ELSE 'postgresql' END
+  FROM generate_series(1, 2) AS v
 ON CONFLICT (version) DO NOTHING;
 
 -- @timescale

@@ -25,11 +25,14 @@ def test_schema_applied_twice_changes_nothing(fresh_database_url: str) -> None:
     before = _tables(fresh_database_url)
     with psycopg.connect(fresh_database_url) as conn:
         obis_before = conn.execute("SELECT count(*) FROM obis").fetchone()
-    assert apply_schema(fresh_database_url) == "postgresql"
+    backend = apply_schema(fresh_database_url)
+    with psycopg.connect(fresh_database_url) as conn:
+        recorded = conn.execute("SELECT DISTINCT backend FROM schema_version").fetchall()
+    assert recorded == [(backend,)]  # plain PostgreSQL in CI; timescaledb where the server preloads it
     assert _tables(fresh_database_url) == before
     with psycopg.connect(fresh_database_url) as conn:
         assert conn.execute("SELECT count(*) FROM obis").fetchone() == obis_before
-    assert schema_version(fresh_database_url) == 1
+    assert schema_version(fresh_database_url) == 2
     for table in ("readings", "events", "connection_requests", "audit_log", "meter_status", "users"):
         assert table in before
 
@@ -131,3 +134,28 @@ def test_consumption_view_sums_profile_slots_per_hour(db: psycopg.Connection[Any
         "SELECT hour, value, slots FROM consumption_hourly WHERE meter_id = %s ORDER BY hour", (meter,)
     ).fetchall()
     assert [(r[1], r[2]) for r in rows] == [(pytest.approx(0.75), 2), (pytest.approx(1.0), 1)]
+
+
+def test_version_1_database_is_upgraded_in_place(fresh_database_url: str) -> None:
+    """An installation made with schema version 1 (plain readings key) keeps its rows and gets the covering key."""
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        conn.execute(
+            "ALTER TABLE readings DROP CONSTRAINT readings_pkey, ADD PRIMARY KEY (meter_id, obis_id, ts);"
+            "DELETE FROM schema_version WHERE version = 2"
+        )
+        meter = conn.execute("INSERT INTO meters (code, serial, protocol) VALUES ('v1', '1234', 'dlms') RETURNING id")
+        meter_id = meter.fetchone()[0]  # type: ignore[index]
+        conn.execute(
+            """INSERT INTO readings (meter_id, obis_id, ts, value, source)
+               SELECT %s, id, '2026-01-01T00:00:00Z', 42, 'register' FROM obis WHERE code = '1.0.1.8.0.255'""",
+            (meter_id,),
+        )
+    assert schema_version(fresh_database_url) == 1
+    apply_schema(fresh_database_url)
+    assert schema_version(fresh_database_url) == 2
+    with psycopg.connect(fresh_database_url) as conn:
+        key = conn.execute("SELECT pg_get_indexdef('readings_pkey'::regclass)").fetchone()
+        kept = conn.execute("SELECT value FROM readings WHERE meter_id = %s", (meter_id,)).fetchall()
+    assert key is not None
+    assert "INCLUDE (value, estimated, source)" in key[0]
+    assert kept == [(42,)]

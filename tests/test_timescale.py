@@ -148,7 +148,7 @@ def test_schema_applies_twice_and_the_second_run_changes_nothing(new_database: C
     before = _snapshot(dsn)
     assert apply_schema(dsn) == "timescaledb"
     assert _snapshot(dsn) == before
-    assert before["schema_version"] == [(1, "timescaledb")]
+    assert before["schema_version"] == [(1, "timescaledb"), (2, "timescaledb")]
 
 
 def test_hypertables_compression_retention_and_aggregate_are_set_up(new_database: Callable[[], str]) -> None:
