@@ -32,8 +32,9 @@ class Task:
     end: datetime | None = None
 
     @property
-    def key(self) -> tuple[str, str, Lane, datetime | None]:
-        return (self.meter, self.kind, self.lane, self.start)
+    def key(self) -> tuple[str, str, Lane, datetime | None, int | None]:
+        # The request id is part of it: two people asking for the same meter each get their request closed.
+        return (self.meter, self.kind, self.lane, self.start, self.request_id)
 
 
 class LineQueue:
@@ -47,7 +48,7 @@ class LineQueue:
     def __init__(self, name: str) -> None:
         self.name = name
         self._lanes: tuple[deque[Task], deque[Task], deque[Task]] = (deque(), deque(), deque())
-        self._keys: set[tuple[str, str, Lane, datetime | None]] = set()
+        self._keys: set[tuple[str, str, Lane, datetime | None, int | None]] = set()
         self.busy = False
 
     def put(self, task: Task) -> bool:

@@ -2,13 +2,15 @@
 
 Must not read meters nor write outcomes: it picks open requests for this collector's meters and queues them ahead
 of the routine; the runner spools each outcome (collector.items.RequestOutcomeItem) and the store writes it.
-Database trouble only delays requests (logged once); polling never blocks a line worker.
+Database trouble only delays requests (logged once); polling never blocks a line worker. A request picked but not
+closed within STALE_AFTER (the collector was killed, or stopped before the read) is picked again.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 from typing import Any
 
 import psycopg
@@ -18,6 +20,11 @@ from collector.lanes import Lane, Task
 log = logging.getLogger(__name__)
 
 Submit = Callable[[str, Task], bool]
+
+# An on-demand read takes seconds; its outcome is durable in the spool at once and reaches the row when the store
+# drains. A request still open this long after its pick was lost (kill -9 between pick and spool, or a stop before
+# its turn): it is read again. Were the outcome only delayed (database away), the replay finds the row closed.
+STALE_AFTER = timedelta(minutes=5)
 
 
 class ReadRequests:
@@ -36,10 +43,11 @@ class ReadRequests:
                 """
                 UPDATE read_requests r SET picked_at = now()
                   FROM meters m
-                 WHERE r.meter_id = m.id AND r.picked_at IS NULL AND m.code = ANY(%s)
+                 WHERE r.meter_id = m.id AND m.code = ANY(%s) AND r.done_at IS NULL
+                   AND (r.picked_at IS NULL OR r.picked_at < now() - %s)
                 RETURNING r.id, m.code
                 """,
-                (self._codes,),
+                (self._codes, STALE_AFTER),
             ).fetchall()
             conn.commit()
         except psycopg.Error as exc:

@@ -13,7 +13,7 @@ import pytest
 from collector.config import MeterConfig
 from collector.items import RequestOutcomeItem
 from collector.lanes import Lane, LineQueue, Task
-from collector.ondemand import ReadRequests
+from collector.ondemand import STALE_AFTER, ReadRequests
 from collector.registry import sync_meters
 from collector.spool import Spool
 from collector.store import Store
@@ -59,6 +59,34 @@ def test_a_request_is_taken_before_the_routine_already_queued(fresh_database_url
     assert first == Task("mb-2", "registers", Lane.ON_DEMAND, request_id=request_id)
     assert [queue.take(), queue.take(), queue.take()] == [Task("mb-1", "registers"), Task("mb-2", "registers"), None]
     assert _row(fresh_database_url, request_id)[0] is not None  # picked_at
+
+
+def test_a_pick_left_open_by_a_killed_collector_is_picked_again(fresh_database_url: str) -> None:
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        sync_meters(conn, METERS)
+    lost, recent, closed = (_request(fresh_database_url, "mb-1") for _ in range(3))
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        # A collector picked `lost` and died before its outcome reached the spool; `recent` is being read now.
+        conn.execute(
+            "UPDATE read_requests SET picked_at = now() - %s * 2 WHERE id = ANY(%s)", (STALE_AFTER, [lost, closed])
+        )
+        conn.execute("UPDATE read_requests SET picked_at = now() WHERE id = %s", (recent,))
+        conn.execute("UPDATE read_requests SET done_at = now(), outcome = 'ok: 1 value(s)' WHERE id = %s", (closed,))
+    queue = LineQueue("rs485")
+    requests = ReadRequests(fresh_database_url, [(m.id, m.line) for m in METERS], lambda _line, t: queue.put(t))
+    try:
+        requests.poll()
+    finally:
+        requests.close()
+    assert [queue.take(), queue.take()] == [Task("mb-1", "registers", Lane.ON_DEMAND, request_id=lost), None]
+
+
+def test_two_requests_for_one_meter_are_both_queued() -> None:
+    queue = LineQueue("rs485")
+    assert queue.put(Task("mb-1", "registers", Lane.ON_DEMAND, request_id=1))
+    assert queue.put(Task("mb-1", "registers", Lane.ON_DEMAND, request_id=2))
+    assert not queue.put(Task("mb-1", "registers", Lane.ON_DEMAND, request_id=2))
+    assert [t.request_id for t in (queue.take(), queue.take()) if t] == [1, 2]
 
 
 def test_the_outcome_travels_through_the_spool_and_a_replay_changes_nothing(
