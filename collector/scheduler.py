@@ -31,17 +31,13 @@ Submit = Callable[[str, Task], bool]
 SubmitMany = Callable[[Iterable[tuple[str, Task]]], int]
 
 
-def trigger_of(schedule: Schedule, *, jitter: bool = True) -> BaseTrigger:
-    """The job's trigger; jitter=False for the scheduler's own jobs, whose meters are spread one by one instead."""
-    seconds = int(schedule.jitter.total_seconds()) if jitter else 0
-    jitter_s = seconds or None
+def trigger_of(schedule: Schedule) -> BaseTrigger:
+    """The job's trigger, without jitter: the schedule's jitter spreads the job's meters one by one instead
+    (collector.spread), so APScheduler's own jitter, which would move the whole job at once, is never set."""
     if schedule.cron is not None:
-        # from_crontab() takes no jitter in APScheduler 3.11: build the trigger, then set it.
-        cron = CronTrigger.from_crontab(schedule.cron, timezone=UTC)
-        cron.jitter = jitter_s
-        return cron
+        return CronTrigger.from_crontab(schedule.cron, timezone=UTC)
     assert schedule.every is not None
-    return IntervalTrigger(seconds=schedule.every.total_seconds(), timezone=UTC, jitter=jitter_s)
+    return IntervalTrigger(seconds=schedule.every.total_seconds(), timezone=UTC)
 
 
 def spread_window_s(schedule: Schedule) -> float:
@@ -86,7 +82,7 @@ class Scheduler:
             kwargs: dict[str, object] = {"next_run_time": next_run} if next_run else {}
             self._aps.add_job(
                 self._spreader.fan_out,
-                trigger_of(schedule, jitter=False),
+                trigger_of(schedule),
                 args=(kind, buckets(meters, spread_window_s(schedule))),
                 name=f"{kind} x{len(meters)}",
                 **kwargs,
