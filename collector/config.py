@@ -6,12 +6,13 @@ Must not open ports, databases or files other than the config itself; secrets ar
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from drivers.errors import ConfigurationError
@@ -30,7 +31,7 @@ def parse_duration(value: Any) -> timedelta:
     """'90s', '15m', '6h', '1d' or a number of seconds."""
     if isinstance(value, timedelta):
         return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
+    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
         return timedelta(seconds=value)
     if isinstance(value, str):
         match = _DURATION.match(value)
@@ -40,6 +41,13 @@ def parse_duration(value: Any) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def _check_positive(value: timedelta | None) -> timedelta | None:
+    # A zero timeout fails every read; APScheduler quietly turns a zero interval into one second.
+    if value is not None and value <= timedelta(0):
+        raise ValueError("must be longer than zero")
+    return value
 
 
 def _check_env_name(value: str | None) -> str | None:
@@ -76,7 +84,8 @@ class DatabaseConfig(Strict):
     @field_validator("dsn")
     @classmethod
     def _no_password_in_file(cls, value: str | None) -> str | None:
-        if value and re.search(r"://[^/@:]+:[^@/]+@|password\s*=", value):
+        # user:password@ or :password@ (no user) in a URL, or a password= keyword.
+        if value and re.search(r"://[^/@:]*:[^@/]+@|password\s*=", value):
             raise ValueError("the DSN holds a password: put it in PGPASSWORD or ~/.pgpass, not in config.yaml")
         return value
 
@@ -93,6 +102,7 @@ class SerialLine(Strict):
     optical: bool = False  # IEC 62056-21 mode E opening at 300 Bd before HDLC
 
     _baud = field_validator("baud")(_check_baud)
+    _timeout = field_validator("timeout")(_check_positive)
 
 
 class TcpLine(Strict):
@@ -103,6 +113,8 @@ class TcpLine(Strict):
     # What travels in the TCP stream: a meter's own IP port (mbap / wrapper) or a gateway to RS-485 (rtu / hdlc).
     framing: Literal["mbap", "rtu", "wrapper", "hdlc"]
     timeout: Duration = timedelta(seconds=2)
+
+    _timeout = field_validator("timeout")(_check_positive)
 
 
 class SimulatedLine(Strict):
@@ -119,6 +131,7 @@ class SimulatedLine(Strict):
     timeout: Duration = timedelta(seconds=1)
 
     _baud = field_validator("baud")(_check_baud)
+    _timeout = field_validator("timeout")(_check_positive)
 
     @model_validator(mode="after")
     def _framing_fits(self) -> SimulatedLine:
@@ -188,11 +201,19 @@ class Schedule(Strict):
     jitter: Duration = timedelta(seconds=0)
     enabled: bool = True
 
+    _every = field_validator("every")(_check_positive)
+
     @field_validator("cron")
     @classmethod
     def _cron(cls, value: str | None) -> str | None:
         if value is not None and len(value.split()) != 5:
             raise ValueError(f"cron needs 5 fields (minute hour day month weekday), got {value!r}")
+        if value is not None:
+            # The scheduler builds the same trigger: a field out of range must stop `config check`, not the daemon.
+            try:
+                CronTrigger.from_crontab(value, timezone=UTC)
+            except ValueError as exc:
+                raise ValueError(f"cron {value!r}: {exc}") from None
         return value
 
     @model_validator(mode="after")

@@ -76,6 +76,25 @@ def test_password_in_dsn_is_refused(tmp_path: Path) -> None:
     assert any(p.startswith("database.dsn: the DSN holds a password") for p in _problems(tmp_path, data))
 
 
+def test_password_without_user_in_dsn_is_refused(tmp_path: Path) -> None:
+    data = _sample()
+    data["database"]["dsn"] = "postgresql://:secret@db/uchet"
+    assert any(p.startswith("database.dsn: the DSN holds a password") for p in _problems(tmp_path, data))
+
+
+def test_cron_out_of_range_and_zero_durations_stop_the_check(tmp_path: Path) -> None:
+    data = _sample()
+    data["schedules"]["billing"] = {"cron": "61 0 * * *"}
+    data["schedules"]["journals"] = {"every": "0s"}
+    data["lines"][0]["timeout"] = 0
+    data["collector"]["backfill"] = -5
+    problems = _problems(tmp_path, data)
+    assert any(p.startswith("schedules.billing.cron: cron '61 0 * * *'") for p in problems), problems
+    assert "schedules.journals.every: must be longer than zero" in problems
+    assert "lines[0].timeout: must be longer than zero" in problems
+    assert any(p.startswith("collector.backfill: not a duration") for p in problems), problems
+
+
 def test_lls_without_password_env(tmp_path: Path) -> None:
     data = _sample()
     index = next(i for i, m in enumerate(data["meters"]) if m.get("dlms", {}).get("auth") == "lls")
