@@ -7,6 +7,7 @@ Must not retry, schedule or write to the database: it keeps the state the status
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -85,11 +86,15 @@ class Health:
 
     def __init__(self) -> None:
         self._meters: dict[str, MeterHealth] = {}
+        # Line workers add meters while the metrics thread counts them: iterating a dict that grows raises.
+        # A meter's own record is touched by one line worker at a time (one transaction per line).
+        self._lock = threading.Lock()
 
     def of(self, meter: str) -> MeterHealth:
         health = self._meters.get(meter)
         if health is None:
-            health = self._meters[meter] = MeterHealth()
+            with self._lock:
+                health = self._meters.setdefault(meter, MeterHealth())
         return health
 
     def success(self, meter: str, at: datetime) -> MeterHealth:
@@ -118,4 +123,6 @@ class Health:
         return health
 
     def failing_count(self) -> int:
-        return sum(1 for h in self._meters.values() if h.failing)
+        with self._lock:
+            meters = list(self._meters.values())
+        return sum(1 for h in meters if h.failing)
