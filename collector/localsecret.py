@@ -5,8 +5,10 @@ Must not be used for secrets an operator provides: those come from environment v
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 
@@ -14,12 +16,16 @@ def kept_secret(path: Path, nbytes: int) -> str:
     """The secret in `path`, made once (random, URL-safe) and read back on every later run."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: two processes starting together must not both write; the loser reads the winner's value.
+        # Written whole to a private file, then linked into place: a process starting at the same time never reads
+        # a half-written (or empty) secret, and link() refuses to replace the winner's value.
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
             with os.fdopen(fd, "w") as handle:
                 handle.write(secrets.token_urlsafe(nbytes))
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):  # the other process won: read its value
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
