@@ -13,7 +13,10 @@ from drivers.link import Link
 def probe_hdlc_address(
     link: Link, address: int, timeout_s: float = 0.5, *, logical: int = 1, client_address: int = 16
 ) -> bool:
-    """True if a station answers SNRM at physical `address` (UA or DM both prove someone is there)."""
+    """True if a station answers SNRM at physical `address` (UA or DM both prove someone is there).
+
+    LinkError propagates: a lost link is not a meter at every address.
+    """
     transport = HdlcTransport(
         link,
         client_address=client_address,
@@ -23,11 +26,9 @@ def probe_hdlc_address(
         retries=0,
     )
     try:
-        transport.connect()
+        transport.snrm()
     except (LinkTimeout, FramingError):
         link.discard_input()
         return False
-    except Exception:  # DM or an odd answer: somebody is at this address
-        return True
-    transport.disconnect()
-    return True
+    transport.disconnect()  # DISC after a UA frees the station; nothing to do after a DM
+    return True  # UA, DM or an odd answer: somebody is at this address

@@ -114,8 +114,17 @@ class HdlcTransport:
 
     # -- the connection -------------------------------------------------------------------------------------------
 
-    def connect(self) -> None:
+    def snrm(self) -> hdlc.HdlcFrame:
+        """Send SNRM (with retries) and return whatever frame the station answered, UA or not.
+
+        After a UA the station is connected (disconnect() then sends DISC), even before connect() negotiates.
+        """
         answer = self._command(hdlc.SNRM, self.proposed.encode())
+        self.connected = answer.control == hdlc.UA
+        return answer
+
+    def connect(self) -> None:
+        answer = self.snrm()
         if answer.control == hdlc.DM:
             raise LinkError("meter answered SNRM with DM (disconnected mode): busy or another client connected")
         if answer.control != hdlc.UA:

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from drivers.dlms import DlmsSession, DlmsSettings, probe_hdlc_address
 from drivers.dlms.objects import LOAD_PROFILE
+from drivers.errors import LinkError
+from drivers.link import TcpLink
 from drivers.record import Quality
 from drivers.sim.dlms_port import HdlcPort, dlms_splitter
-from drivers.sim.line import SimulatedSerialLine
+from drivers.sim.line import SimulatedSerialLine, SimulatedTcpServer
 from drivers.trace import Direction, Frame
 
 from .conftest import READER, hdlc_settings, make_meter, serial_link
@@ -85,3 +89,18 @@ def test_mode_e_opening_then_hdlc() -> None:
             link.close()
     assert clock.quality is Quality.GOOD
     assert not port.signed_on  # DISC sent the optical port back to its 300 Bd sign-on state
+
+
+def test_probe_on_a_lost_link_raises_instead_of_finding_a_meter() -> None:
+    port = HdlcPort(make_meter(), physical=17)
+    with SimulatedTcpServer([port], splitter=dlms_splitter) as server:
+        link = TcpLink(host="127.0.0.1", port=server.port)
+        link.open()
+        try:
+            assert probe_hdlc_address(link, 17, 0.5)
+            server.stop()  # the gateway goes away: the peer closes the connection
+            with pytest.raises(LinkError):
+                probe_hdlc_address(link, 18, 0.5)
+        finally:
+            link.close()
+    assert port.snrm_count == 1
