@@ -41,10 +41,6 @@ class Breaker:
         self.open_until = now + open_s
         return open_s
 
-    @property
-    def is_open(self) -> bool:
-        return self.failures >= self.threshold
-
 
 class Breakers:
     """One breaker per meter, created on first use with the fleet's settings."""

@@ -83,14 +83,6 @@ class Dispatcher:
         with self._lock:
             return sum(q.depth(lane) for q in self._queues.values())
 
-    def line_depth(self, line: str) -> int:
-        with self._lock:
-            return len(self._queues[line])
-
-    @property
-    def running(self) -> int:
-        return self._running
-
     def wait_idle(self, timeout: float) -> bool:
         """Until nothing is queued or running (tests and the benchmark's bare-loop comparison)."""
         with self._lock:

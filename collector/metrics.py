@@ -7,7 +7,6 @@ A registry of its own (not prometheus_client's global one), so several daemons i
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from wsgiref.simple_server import WSGIServer
@@ -98,15 +97,3 @@ class Metrics:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-
-
-class Stopwatch:
-    """Line busy time without a context-manager allocation per task in the hot path."""
-
-    __slots__ = ("started",)
-
-    def __init__(self) -> None:
-        self.started = time.monotonic()
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.started

@@ -147,14 +147,10 @@ def _status_params(meter_id: int, item: MeterStatusItem) -> dict[str, Any]:
     }
 
 
-def apply_status(conn: Connection, meter_id: int, item: MeterStatusItem) -> None:
-    """Upsert meter_status: failures count up, a success resets them. Only a newer attempt applies, so replaying
-    the spool after a crash between commit and ack never counts a failure twice."""
-    conn.execute(_STATUS_UPSERT, _status_params(meter_id, item))
-
-
 def apply_statuses(conn: Connection, rows: Sequence[tuple[int, MeterStatusItem]]) -> None:
-    """apply_status for many items in order, pipelined (one round trip instead of one per meter)."""
+    """Upsert meter_status for many items in order, pipelined (one round trip instead of one per meter): failures
+    count up, a success resets them. Only a newer attempt applies, so replaying the spool after a crash between
+    commit and ack never counts a failure twice."""
     with conn.cursor() as cur:
         cur.executemany(_STATUS_UPSERT, [_status_params(meter_id, item) for meter_id, item in rows])
 
