@@ -44,7 +44,8 @@ def billing_rows(
     conn: Conn, meter_id: int, source: str, tz: str, start: dt.datetime, end: dt.datetime
 ) -> list[dict[str, Any]]:
     """Daily or monthly billing readings of A+ (total, T1..T4), newest first, with the consumption per tariff zone
-    until the next boundary (`d0`..`d4`, NULL for the last one: its end is not read yet)."""
+    until the next boundary (`d0`..`d4`). NULL for the last one (its end is not read yet) and for one whose next
+    reading is missing: the difference to a later reading spans two periods and is never shown as one."""
     return conn.execute(
         """
         WITH b AS (
@@ -65,11 +66,17 @@ def billing_rows(
                AND r.ts >= %(start)s AND r.ts < %(end)s + %(step)s::interval
              GROUP BY r.ts),
         d AS (
-            SELECT b.*, lead(ts) OVER w AS next_ts,
+            SELECT b.*,
+                   date_trunc(%(unit)s, lead(ts) OVER w AT TIME ZONE %(tz)s)
+                     = date_trunc(%(unit)s, ts AT TIME ZONE %(tz)s) + %(step)s::interval AS adjacent,
                    lead(t0) OVER w - t0 AS d0, lead(t1) OVER w - t1 AS d1, lead(t2) OVER w - t2 AS d2,
                    lead(t3) OVER w - t3 AS d3, lead(t4) OVER w - t4 AS d4
               FROM b WINDOW w AS (ORDER BY ts))
-        SELECT * FROM d WHERE ts >= %(start)s AND ts < %(end)s ORDER BY ts DESC
+        SELECT ts, t0, t1, t2, t3, t4, estimated,
+               CASE WHEN adjacent THEN d0 END AS d0, CASE WHEN adjacent THEN d1 END AS d1,
+               CASE WHEN adjacent THEN d2 END AS d2, CASE WHEN adjacent THEN d3 END AS d3,
+               CASE WHEN adjacent THEN d4 END AS d4
+          FROM d WHERE ts >= %(start)s AND ts < %(end)s ORDER BY ts DESC
         """,
         {
             "meter": meter_id,
@@ -78,6 +85,7 @@ def billing_rows(
             "start": start,
             "end": end,
             "step": "1 day" if source == "daily" else "1 month",
+            "unit": "day" if source == "daily" else "month",
         },
     ).fetchall()
 

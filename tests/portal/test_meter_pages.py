@@ -114,6 +114,34 @@ def test_readings_page_and_csv_equal_the_database(
     assert [dec(r[1]) for r in daily[1:]] == [b["value"] for b in billing]
 
 
+def test_a_missing_daily_reading_is_not_smeared(
+    auth: Any, client: FlaskClient, collected: dict[str, Any], conn
+) -> None:
+    meter = collected["meter_id"]
+    billing = conn.execute(
+        "SELECT r.ts, r.value FROM readings r JOIN obis o ON o.id = r.obis_id WHERE r.meter_id = %s"
+        " AND o.code = '1.0.1.8.0.255' AND r.source = 'daily' AND r.ts >= %s ORDER BY r.ts",
+        (meter, collected["first_day"]),
+    ).fetchall()
+    assert len(billing) >= 4
+    hole = billing[2]["ts"]
+    conn.execute("DELETE FROM readings WHERE meter_id = %s AND source = 'daily' AND ts = %s", (meter, hole))
+    auth.login(collected["emails"]["individual"])
+    query = {**local_range(collected), "table": "daily"}
+    rows = parse_csv(client.get(f"/meters/{meter}/readings.csv", query_string=query).data)
+    zone = ZoneInfo(TZ)
+    by_day = {r[0]: r for r in rows[1:]}
+
+    def row_of(ts: datetime) -> list[str]:
+        return by_day[ts.astimezone(zone).strftime("%d.%m.%Y %H:%M")]
+
+    assert rows[0][6] == "Расход сумма"
+    # The day before the missing reading: its end is not read, two days' difference is not its consumption.
+    assert row_of(billing[1]["ts"])[6] == ""
+    assert dec(row_of(billing[0]["ts"])[6]) == billing[1]["value"] - billing[0]["value"]
+    assert dec(row_of(billing[3]["ts"])[1]) == billing[3]["value"]
+
+
 def test_a_gap_in_the_profile_is_shown_as_a_gap(
     auth: Any, client: FlaskClient, collected: dict[str, Any], conn
 ) -> None:
