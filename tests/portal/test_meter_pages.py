@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import psycopg
 from flask.testing import FlaskClient
 
+from portal.meter_csv import to_csv
 from tests.portal.collected_meter import TZ
 
 PAGES = (
@@ -250,3 +251,11 @@ def test_scope_other_people_get_404_and_staff_views_are_audited(
         (collected["users"]["individual"],),
     ).fetchone()["n"]
     assert consumer_rows == 0
+
+
+def test_csv_cells_that_look_like_formulas_are_neutralised() -> None:
+    body = to_csv(["Событие", "Значение"], [['=HYPERLINK("http://x")', "-1,250"], ["@SUM(A1)", "+7"], ["-x", "12"]])
+    rows = parse_csv(body)
+    assert rows[1] == ['\'=HYPERLINK("http://x")', "-1,250"]
+    assert rows[2] == ["'@SUM(A1)", "'+7"]
+    assert rows[3] == ["'-x", "12"]
