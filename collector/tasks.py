@@ -211,7 +211,9 @@ class Tasks:
                 self._refused(plan, obj, exc)
                 continue
             converted = profile_to_items(plan.id, rows, source=source)  # type: ignore[arg-type]
-            cursors = {(plan.id, obj): max(r.ts for r in rows)} if rows else {}
+            # Only past rows that gave a value: a garbled or timed-out last row is read again next time.
+            received = _received(rows)
+            cursors = {(plan.id, obj): max(received)} if received else {}
             self.writer.write(converted.items, cursors)
             result.values += len(converted.items)
             result.refused += len(converted.refused)
