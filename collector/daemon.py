@@ -70,6 +70,7 @@ class Daemon:
         self.scheduler.every(GAP_SWEEP_S, self.sweep_gaps, "gap re-reads")
         self._registered = threading.Event()
         self._stopping = threading.Event()
+        self._start_lock = threading.Lock()
 
     def submit(self, line: str, task: Task) -> bool:
         return self.dispatcher.submit(line, task)
@@ -104,8 +105,11 @@ class Daemon:
                 self._stopping.wait(delay)
                 delay = min(30.0, delay * 2)
                 continue
-            self.store.start()
-            self._registered.set()
+            with self._start_lock:
+                # stop() may have run while we were syncing: a store started now would drain a closed spool.
+                if not self._stopping.is_set():
+                    self.store.start()
+                    self._registered.set()
             return
 
     def sweep_gaps(self) -> None:
@@ -138,7 +142,8 @@ class Daemon:
     def stop(self, drain_timeout: float = 20.0) -> None:
         """No new tasks; the transactions in progress finish; their items reach the spool, then the database if it
         is there within `drain_timeout`. What is left stays in the spool for the next start."""
-        self._stopping.set()
+        with self._start_lock:
+            self._stopping.set()
         self.scheduler.stop()
         self.dispatcher.stop()
         self.writer.stop()
