@@ -17,7 +17,7 @@ from portal import mail
 from portal.accounts import end_session, start_session, token_digest
 from portal.db import get_db
 from portal.forms.auth import CONSENT_VERSION, LoginForm, RegisterForm, ResetForm, ResetRequestForm
-from portal.passwords import hash_password, verify_password
+from portal.passwords import hash_password, needs_rehash, verify_password
 from portal.store import accounts as account_store
 from portal.store import audit as audit_store
 from portal.store import sessions as session_store
@@ -105,6 +105,9 @@ def login() -> ResponseReturnValue:
         session.clear()  # a fresh CSRF token for the logged-in session
         response = redirect(url_for("pages.index"))
         with conn.transaction():
+            if needs_rehash(str(user["password_hash"])):
+                # Only now is the password at hand: renew a hash made with older argon2 parameters.
+                account_store.set_password(conn, int(user["id"]), hash_password(form.password.data or ""))
             start_session(response, int(user["id"]))
             audit_store.audit(conn, int(user["id"]), "user.login", "user", user["id"], ip=client_ip())
         return response

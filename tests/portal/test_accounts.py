@@ -162,3 +162,20 @@ def test_russian_by_default_english_selectable(client: Any) -> None:
     page = client.get("/login").get_data(as_text=True)
     assert "Log in to your account" in page
     assert 'lang="en"' in page
+
+
+def test_login_renews_a_hash_made_with_older_argon2_parameters(auth: Auth, people: Any, conn: Any) -> None:
+    from argon2 import PasswordHasher
+
+    from portal.demo import PASSWORD_FOR_TESTS
+    from portal.passwords import needs_rehash, verify_password
+
+    email = people["emails"]["individual"]
+    weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD_FOR_TESTS)
+    conn.execute("UPDATE users SET password_hash = %s WHERE email = %s", (weak, email))
+    assert needs_rehash(weak)
+    assert auth.login(email).status_code == 302
+    stored = conn.execute("SELECT password_hash FROM users WHERE email = %s", (email,)).fetchone()["password_hash"]
+    assert stored != weak
+    assert not needs_rehash(stored)
+    assert verify_password(stored, PASSWORD_FOR_TESTS)
