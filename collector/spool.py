@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from collector.items import Item, decode, encode
+from collector.items import Item
+from collector.wire import decode, encode
 
 SPOOL_FILE = "spool.sqlite3"
 CursorKey = tuple[str, str]  # (meter code, object), e.g. ("dl-201", "profile:1.0.99.1.0.255")
@@ -23,7 +24,7 @@ CREATE TABLE IF NOT EXISTS batches (
     seq      INTEGER PRIMARY KEY AUTOINCREMENT,  -- AUTOINCREMENT: a seq is never reused after an ack
     created  REAL NOT NULL,                      -- unix time of the append, for oldest_age()
     n        INTEGER NOT NULL,                   -- items in the payload
-    payload  TEXT NOT NULL                       -- collector.items wire form, one item per line
+    payload  TEXT NOT NULL                       -- collector.wire form, one item per line
 );
 CREATE TABLE IF NOT EXISTS cursors (
     meter   TEXT NOT NULL,

@@ -22,9 +22,9 @@ from collector.items import (
     MeterStatusItem,
     NameplateItem,
     RequestOutcomeItem,
-    decode_line,
 )
 from collector.spool import Spool, SpoolBatch
+from collector.wire import decode_line
 from collector.writes import copy_events, copy_readings, insert_obis, obis_ids
 
 log = logging.getLogger(__name__)

@@ -18,10 +18,9 @@ from collector.items import (
     MeterStatusItem,
     NameplateItem,
     ReadingItem,
-    decode,
-    encode,
 )
 from collector.spool import Spool
+from collector.wire import decode, encode
 
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,6 +129,7 @@ from decimal import Decimal
 from pathlib import Path
 from collector.items import ReadingItem
 from collector.spool import Spool
+from collector.wire import decode, encode
 
 spool = Spool(Path(sys.argv[1]))
 t0 = datetime(2026, 3, 1, tzinfo=UTC)
