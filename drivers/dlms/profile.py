@@ -37,7 +37,7 @@ def _capture_objects(value: Value | AccessError) -> list[CaptureObject]:
         raise ProtocolError(f"capture_objects is not an array: {value!r}")
     out = []
     for item in value:
-        if not (isinstance(item, list) and len(item) == 4 and isinstance(item[1], bytes)):
+        if not (isinstance(item, list) and len(item) == 4 and isinstance(item[1], bytes) and len(item[1]) == 6):
             raise ProtocolError(f"bad capture object definition {item!r}")
         class_id, name, attribute = item[0], item[1], item[2]
         if not isinstance(class_id, int) or not isinstance(attribute, int):
@@ -85,9 +85,9 @@ class ProfileReader:
             if stamp is None and previous is not None:
                 moment: datetime | None = previous + timedelta(seconds=self.capture_period_s(profile))
             else:
-                moment = self.session.decode_time(stamp).moment
+                moment = self.session.moment_of(stamp)
             if moment is None:
-                continue  # a row without a usable time cannot be stored under its natural key
+                continue  # a row without a usable (or with a garbled) time cannot be stored under its natural key
             previous = moment
             rows.append((moment, [v for i, v in enumerate(entry) if i != clock_index]))
         return rows

@@ -75,6 +75,7 @@ class DlmsSession:
     # -- helpers --------------------------------------------------------------------------------------------------
 
     def decode_time(self, raw: Value) -> cosem_time.CosemDateTime:
+        """Decode a date-time value; ProtocolError if it is not one (callers make that one value's quality)."""
         if not isinstance(raw, bytes):
             raise ProtocolError(f"expected a date-time octet string, got {raw!r}")
         decoded = cosem_time.decode(
@@ -85,6 +86,14 @@ class DlmsSession:
         if decoded.utc_offset_min is not None:
             self.meter_utc_offset_min = decoded.utc_offset_min
         return decoded
+
+    def moment_of(self, raw: Value) -> datetime | None:
+        """The aware UTC time of a date-time value; None if unspecified, garbled or impossible (one bad value)."""
+        try:
+            return self.decode_time(raw).moment
+        except ProtocolError as exc:
+            log.debug("unusable date-time %r: %s", raw, exc)
+            return None
 
     def ensure_scalers(self, points: Sequence[Obis]) -> None:
         missing = self.scalers.missing(list(points))
@@ -127,10 +136,10 @@ class DlmsSession:
         host = before + (after - before) / 2  # the meter read its clock somewhere in between
         if isinstance(value, AccessError):
             return ClockReading(None, host, quality_of(value))
-        decoded = self.decode_time(value)
-        if decoded.moment is None:
+        moment = self.moment_of(value)
+        if moment is None:
             return ClockReading(None, host, Quality.DECODE_ERROR)
-        return ClockReading(decoded.moment, host)
+        return ClockReading(moment, host)
 
     def set_clock(self, when: datetime) -> None:
         if when.tzinfo is None:
@@ -175,7 +184,7 @@ class DlmsSession:
                 continue
             if journal == TIME_CORRECTION:  # no code column: the row says when, and what the clock said before
                 old = next((v for v in values if isinstance(v, bytes) and len(v) == 12), None)
-                moment = self.decode_time(old).moment if old is not None else None
+                moment = self.moment_of(old) if old is not None else None
                 data = {"old_time": moment.isoformat()} if moment is not None else {}
                 events.append(Event(journal, ts, 1, event_text(journal, 1), data))
                 continue

@@ -45,6 +45,7 @@ class MeterFaults:
     refuse_association: bool = False
     reboot_after_requests: int | None = None  # the port layer acts on it
     bad_hls_proof: bool = False  # answer the client's challenge with a wrong GMAC (an impostor meter)
+    impossible_clock: bool = False  # every date-time it sends says hour 24: well-formed bytes, no real moment
 
 
 @dataclass
@@ -183,7 +184,8 @@ class SimulatedDlmsMeter:
     # -- the objects ----------------------------------------------------------------------------------------------
 
     def clock_bytes(self, moment: datetime | None = None) -> bytes:
-        return cosem_time.encode(moment or self.model.now(), utc_offset_min=self.model.utc_offset_min)
+        raw = cosem_time.encode(moment or self.model.now(), utc_offset_min=self.model.utc_offset_min)
+        return raw[:5] + bytes((24,)) + raw[6:] if self.faults.impossible_clock else raw
 
     def read(self, ref: AttributeRef, selector: apdu.RangeSelector | None = None) -> bytes | int:
         obis, attr = ref.obis, ref.attribute

@@ -1,11 +1,14 @@
 """Faults injected through the simulated meter: an FCS ending in 0x7E, a dead meter, a wrong password, a damaged
-frame, a reboot in the middle of a session, a refused association, a clock minutes off."""
+frame, a reboot in the middle of a session, a refused association, a clock minutes off, impossible date-times."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from drivers.dlms import DlmsSession, DlmsSettings
+from drivers.dlms.objects import LOAD_PROFILE
 from drivers.errors import AuthenticationError, DriverError, LinkTimeout
 from drivers.record import Quality
 from drivers.trace import Direction, Frame
@@ -80,3 +83,19 @@ def test_clock_minutes_off_shows_as_drift_and_can_be_set(hdlc_tcp_meter) -> None
         drift = session.read_clock().drift_seconds
     assert drift is not None
     assert abs(drift) < 5
+
+
+def test_impossible_date_times_are_bad_values_not_a_lost_association(wrapper_meter) -> None:
+    meter, _, link = wrapper_meter
+    meter.faults.impossible_clock = True  # hour 24 in the clock and in every profile and journal row
+    now = datetime.now(UTC)
+    with DlmsSession(link, settings=DlmsSettings(transport="wrapper")) as session:
+        clock = session.read_clock()
+        rows = session.read_profile(LOAD_PROFILE, now - timedelta(hours=3), now)
+        events = session.read_journal(0, now - timedelta(days=30))
+        readings = session.read_registers()
+    assert clock.quality is Quality.DECODE_ERROR
+    assert clock.meter_time is None
+    assert rows == []  # a row without a real capture time cannot be stored under its natural key
+    assert events == []
+    assert {r.quality for r in readings} == {Quality.GOOD}  # the association went on
