@@ -227,7 +227,12 @@ class ClientAssociation:
         except Exception as exc:
             self._conn.clear_buffer()
             raise ProtocolError(f"undecodable APDU {data[:16].hex()}…: {exc}") from exc
-        return _to_response(apdu)
+        try:
+            return _to_response(apdu)
+        except ProtocolError:
+            raise
+        except Exception as exc:  # the proof of an ACTION answer, a list item: the library's own exceptions
+            raise ProtocolError(f"undecodable {type(apdu).__name__}: {exc}") from exc
 
 
 def _to_response(apdu: Any) -> Response:
@@ -288,15 +293,22 @@ def decode_data(raw: bytes) -> Value:
         items = dlms_data.DlmsDataParser().parse(raw, limit=1)
     except Exception as exc:
         raise ProtocolError(f"undecodable A-XDR data: {exc}") from exc
+    if not items:
+        raise ProtocolError("empty A-XDR data")
     return _py(items[0])
 
 
 def decode_list_payload(raw: bytes, count: int) -> list[Value | AccessError]:
     """The joined blocks of a GET-with-list answer: count, then (choice, data|result) per item."""
-    length, rest = dlms_data.decode_variable_integer(raw)
-    if length != count:
-        raise ProtocolError(f"list answer has {length} items, asked {count}")
-    items = xdlms.GetResponseWithList.parse_list_response(bytes(rest), count)
+    try:
+        length, rest = dlms_data.decode_variable_integer(raw)
+        if length != count:
+            raise ProtocolError(f"list answer has {length} items, asked {count}")
+        items = xdlms.GetResponseWithList.parse_list_response(bytes(rest), count)
+    except ProtocolError:
+        raise
+    except Exception as exc:
+        raise ProtocolError(f"undecodable list answer: {exc}") from exc
     return [AccessError(int(i)) if isinstance(i, enumerations.DataAccessResult) else _py(i) for i in items]
 
 

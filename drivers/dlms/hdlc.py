@@ -162,6 +162,8 @@ def decode_frame(raw: bytes) -> HdlcFrame:
         raise FramingError("bad HDLC FCS")
     dest, index = decode_address(body, 2)
     src, index = decode_address(body, index)
+    if index >= len(body) - 2:
+        raise FramingError("HDLC header runs into the FCS")
     control = body[index]
     index += 1
     info = b""

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from drivers.dlms import DlmsSession, DlmsSettings, cosem_time, hdlc
+from drivers.dlms import DlmsSession, DlmsSettings, apdu, cosem_time, hdlc
 from drivers.dlms.journal import event_text
 from drivers.dlms.objects import DAILY_PROFILE, LOAD_PROFILE, MONTHLY_PROFILE, spodes_physical_address
+from drivers.errors import FramingError, ProtocolError
 from drivers.record import Quality
 
 from .conftest import READER
@@ -102,3 +103,20 @@ def test_hdlc_frame_roundtrip(payload: bytes) -> None:
     assert frame.send_seq == 3
     assert frame.recv_seq == 5
     assert frame.src == (1, 200)
+
+
+def test_garbled_frames_and_data_are_driver_errors() -> None:
+    # The FCS is right, but the source address runs on into it (its bytes a0 9f happen to close a 4-byte address):
+    # there is no control byte left. A babbling station must give a FramingError, not an IndexError.
+    body = bytes((0xA0, 0x07, 0x03, 0x04, 0x06))
+    assert hdlc.fcs16(body) == b"\xa0\x9f"
+    with pytest.raises(FramingError):
+        hdlc.decode_frame(bytes((hdlc.FLAG,)) + body + hdlc.fcs16(body) + bytes((hdlc.FLAG,)))
+    # Addresses that end just before the FCS: the "control byte" would be the FCS itself.
+    body = bytes((0xA0, 0x07, 0x02, 0x03, 0x05))
+    with pytest.raises(FramingError):
+        hdlc.decode_frame(bytes((hdlc.FLAG,)) + body + hdlc.fcs16(body) + bytes((hdlc.FLAG,)))
+    with pytest.raises(ProtocolError):
+        apdu.decode_data(b"")
+    with pytest.raises(ProtocolError):
+        apdu.decode_list_payload(b"\x02\x00", 2)  # two items announced, the first one cut off
