@@ -1,6 +1,6 @@
 """Server-side login sessions and password-reset tokens: only SHA-256 digests of tokens are stored.
 
-Must not see the raw token's cookie handling; portal/auth/session.py owns cookies.
+Must not see a raw token or a cookie: portal/accounts.py owns cookies and digests.
 """
 
 from __future__ import annotations
@@ -57,10 +57,14 @@ def valid_reset_user(conn: Conn, token_hash: bytes) -> int | None:
 
 
 def use_reset(conn: Conn, token_hash: bytes) -> int | None:
-    """Mark the token used; None if it was already used or expired (single use, even under a race)."""
+    """Mark the token used, and every other outstanding token of the same user with it (a link mailed earlier must
+    not change the new password); None if it was already used or expired (single use, even under a race)."""
     row = conn.execute(
         "UPDATE password_resets SET used_at = now()"
         " WHERE token_hash = %s AND used_at IS NULL AND expires_at > now() RETURNING user_id",
         (token_hash,),
     ).fetchone()
-    return int(row["user_id"]) if row else None
+    if row is None:
+        return None
+    conn.execute("UPDATE password_resets SET used_at = now() WHERE user_id = %s AND used_at IS NULL", (row["user_id"],))
+    return int(row["user_id"])

@@ -142,7 +142,7 @@ def reset_request() -> ResponseReturnValue:
                     conn, token_digest(token), int(user["id"]), int(current_app.config["RESET_LIFETIME_S"])
                 )
                 link = (current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")) + url_for(
-                    "auth.reset", token=token
+                    "auth.reset_link", token=token
                 )
                 body = (
                     "Для смены пароля в личном кабинете перейдите по ссылке (действует один час, один раз):\n"
@@ -154,22 +154,39 @@ def reset_request() -> ResponseReturnValue:
     return render_template("auth/reset_request.html", form=form)
 
 
-@bp.route("/reset/<token>", methods=["GET", "POST"])
-def reset(token: str) -> ResponseReturnValue:
+RESET_KEY = "reset_token_digest"
+
+
+@bp.get("/reset/<token>")
+def reset_link(token: str) -> ResponseReturnValue:
+    """The link from the mail: remember the token's digest in the session and move to a URL without the token,
+    so the form's page, its POST and the access logs never carry it."""
+    if session_store.valid_reset_user(get_db(), token_digest(token)) is None:
+        flash(gettext("Ссылка недействительна или устарела. Запросите новую."), "error")
+        return redirect(url_for("auth.reset_request"))
+    session[RESET_KEY] = token_digest(token).hex()
+    return redirect(url_for("auth.reset"))
+
+
+@bp.route("/reset/new", methods=["GET", "POST"])
+def reset() -> ResponseReturnValue:
     conn = get_db()
-    if session_store.valid_reset_user(conn, token_digest(token)) is None:
+    digest = bytes.fromhex(session.get(RESET_KEY, ""))
+    if session_store.valid_reset_user(conn, digest) is None:
+        session.pop(RESET_KEY, None)
         flash(gettext("Ссылка недействительна или устарела. Запросите новую."), "error")
         return redirect(url_for("auth.reset_request"))
     form = ResetForm()
     if form.validate_on_submit():
         with conn.transaction():
-            user_id = session_store.use_reset(conn, token_digest(token))
+            user_id = session_store.use_reset(conn, digest)
             if user_id is None:
                 flash(gettext("Ссылка недействительна или устарела. Запросите новую."), "error")
                 return redirect(url_for("auth.reset_request"))
             account_store.set_password(conn, user_id, hash_password(form.password.data or ""))
             session_store.revoke_user_sessions(conn, user_id)
             audit_store.audit(conn, user_id, "user.password_reset", "user", user_id, ip=client_ip())
+        session.pop(RESET_KEY, None)
         flash(gettext("Пароль изменён. Войдите с новым паролем."), "success")
         return redirect(url_for("auth.login"))
-    return render_template("auth/reset.html", form=form, token=token)
+    return render_template("auth/reset.html", form=form)

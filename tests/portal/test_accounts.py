@@ -136,7 +136,10 @@ def test_password_reset_link_is_single_use(client: Any, auth: Auth, people: Any,
     assert mail["recipient"] == email
     path = re.search(r"http://[^/]+(/reset/\S+)", mail["body"]).group(1)
     new = {"password": "brand-new-pass-1", "password2": "brand-new-pass-1"}
-    assert auth.post(path, new).status_code == 302
+    link = client.get(path)  # the token leaves the URL: the form lives at /reset/new
+    assert link.status_code == 302
+    assert link.headers["Location"] == "/reset/new"
+    assert auth.post("/reset/new", new).status_code == 302
     again = client.get(path)
     assert again.status_code == 302
     assert "/reset" in again.headers["Location"]
@@ -179,3 +182,25 @@ def test_login_renews_a_hash_made_with_older_argon2_parameters(auth: Auth, peopl
     assert stored != weak
     assert not needs_rehash(stored)
     assert verify_password(stored, PASSWORD_FOR_TESTS)
+
+
+def test_a_used_reset_link_kills_the_older_ones_and_the_sessions(
+    client: Any, auth: Auth, people: Any, conn: Any
+) -> None:
+    email = people["emails"]["individual"]
+    assert auth.login(email).status_code == 302
+    session_cookie = client.get_cookie("uchet_session")
+    assert session_cookie is not None
+    paths = []
+    for _ in range(2):
+        auth.post("/reset", {"email": email})
+        body = conn.execute("SELECT body FROM outbox ORDER BY id DESC LIMIT 1").fetchone()["body"]
+        paths.append(re.search(r"http://[^/]+(/reset/\S+)", body).group(1))
+    client.get(paths[1])
+    assert auth.post("/reset/new", {"password": "brand-new-pass-2", "password2": "brand-new-pass-2"}).status_code == 302
+    older = client.get(paths[0])  # mailed before the reset: must not change the new password
+    assert older.status_code == 302
+    assert "/reset/new" not in older.headers["Location"]
+    assert client.get("/reset/new").headers["Location"].endswith("/reset")
+    client.set_cookie("uchet_session", session_cookie.value)  # the session from before the reset is revoked
+    assert "/login" in client.get("/meters/").headers["Location"]
