@@ -11,9 +11,10 @@ from zoneinfo import ZoneInfo
 import click
 
 from collector.diagnostics.connection import MeterProblem, meter_session, silence_advice
+from collector.diagnostics.options import TargetOptions, target_options
 from collector.diagnostics.output import Output, drift_text, local_text, table, utc_text
 from collector.diagnostics.readings import output_options
-from collector.diagnostics.target import TargetOptions, resolve, target_options
+from collector.diagnostics.target import resolve
 from drivers.errors import DriverError
 from drivers.record import ClockReading, Quality
 

@@ -15,10 +15,11 @@ from typing import cast
 import click
 
 from collector.diagnostics.connection import advice_for, dlms_settings, make_link, make_session, silence_advice
+from collector.diagnostics.options import TargetOptions, target_options
 from collector.diagnostics.output import Output, drift_text, local_text, mark
 from collector.diagnostics.readings import output_options
 from collector.diagnostics.simulated import reachable
-from collector.diagnostics.target import Target, TargetOptions, resolve, target_options
+from collector.diagnostics.target import Target, resolve
 from drivers.dlms import DlmsSession, probe_hdlc_address
 from drivers.dlms.journal import JOURNAL_NAMES
 from drivers.dlms.mode_e import BaudSwitchable, open_mode_e

@@ -13,9 +13,10 @@ from zoneinfo import ZoneInfo
 import click
 
 from collector.diagnostics.connection import meter_session
+from collector.diagnostics.options import TargetOptions, target_options
 from collector.diagnostics.output import Output, local_text, number, table, utc_text
 from collector.diagnostics.readings import output_options
-from collector.diagnostics.target import Target, TargetOptions, resolve, target_options
+from collector.diagnostics.target import Target, resolve
 from drivers.dlms.journal import JOURNAL_NAMES, journal_name
 from drivers.dlms.objects import DAILY_PROFILE, LOAD_PROFILE, MONTHLY_PROFILE
 from drivers.errors import ProtocolError

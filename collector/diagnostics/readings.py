@@ -12,8 +12,9 @@ from typing import Any
 import click
 
 from collector.diagnostics.connection import MeterProblem, meter_session, silence_advice
+from collector.diagnostics.options import TargetOptions, target_options
 from collector.diagnostics.output import FAIL, OK, Output, local_text, number, reading_json, table, utc_text
-from collector.diagnostics.target import Target, TargetOptions, resolve, target_options
+from collector.diagnostics.target import Target, resolve
 from drivers.modbus import load_map
 from drivers.obis import Obis
 from drivers.record import Nameplate, Quality, Reading

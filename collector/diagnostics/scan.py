@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import click
 
 from collector.diagnostics.connection import MeterProblem, announce, dlms_settings, opened_link
+from collector.diagnostics.options import TargetOptions, target_options
 from collector.diagnostics.output import Output, table
 from collector.diagnostics.readings import output_options
-from collector.diagnostics.target import Target, TargetOptions, resolve, target_options
+from collector.diagnostics.target import Target, resolve
 from drivers.dlms import DlmsSession, probe_hdlc_address
 from drivers.errors import DriverError
 from drivers.link import Link
