@@ -25,6 +25,8 @@ DEFAULT_LIMITS: dict[str, Limit] = {
     "login:account": Limit(5, 60),
     "login:ip": Limit(30, 60),
     "register:ip": Limit(10, 3600),
+    # Per address: a taken address's owner gets a mail at every attempt, which must not become a mail bomb.
+    "register:account": Limit(3, 3600),
     "reset:account": Limit(3, 3600),
     "reset:ip": Limit(10, 3600),
     "request:account": Limit(20, 3600),

@@ -34,6 +34,7 @@ def register() -> ResponseReturnValue:
     if form.validate_on_submit():
         conn = get_db()
         clean = form.clean
+        check("register:account", clean["email"])
         # The same answer and the same redirect whether or not the address is taken; the address's owner learns
         # of the attempt by mail (and how to reset the password), the visitor learns nothing.
         password_hash = hash_password(form.password.data or "")  # hashed either way: the timing is alike too

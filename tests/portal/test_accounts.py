@@ -204,3 +204,12 @@ def test_a_used_reset_link_kills_the_older_ones_and_the_sessions(
     assert client.get("/reset/new").headers["Location"].endswith("/reset")
     client.set_cookie("uchet_session", session_cookie.value)  # the session from before the reset is revoked
     assert "/login" in client.get("/meters/").headers["Location"]
+
+
+def test_registration_is_limited_per_address(auth: Auth, people: Any, conn: Any) -> None:
+    taken = {**REGISTER, "kind": "individual", "email": people["emails"]["individual"]}
+    for _ in range(3):
+        assert auth.post("/register", taken).status_code == 302
+    assert auth.post("/register", taken).status_code == 429
+    assert conn.execute("SELECT count(*) AS n FROM outbox").fetchone()["n"] == 3  # no mail bomb for the owner
+    assert auth.post("/register", REGISTER).status_code == 302  # another address is not held back
