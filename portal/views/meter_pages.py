@@ -60,7 +60,10 @@ def _common(meter: dict[str, Any], tab: str) -> dict[str, Any]:
 @bp.get("/zone")
 @role_required("staff", "admin")
 def zone() -> ResponseReturnValue:
-    meters = meter_scope.zone_meters(get_db(), current_user.staff_scope)
+    conn = get_db()
+    meters = meter_scope.zone_meters(conn, current_user.staff_scope)
+    # 152-ФЗ: the list shows contracts and object addresses of the zone's consumers, a staff view like any other.
+    audit(conn, int(current_user.id), "meter.zone_list", "meter", None, {"shown": len(meters)}, ip=client_ip())
     return render_template("meter/zone.html", meters=meters)
 
 

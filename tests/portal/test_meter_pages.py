@@ -239,6 +239,16 @@ def test_scope_other_people_get_404_and_staff_views_are_audited(
 
     auth.login(collected["emails"]["staff_south"])
     assert client.get("/meters/zone").status_code == 200
+    listed = conn.execute(
+        "SELECT details FROM audit_log WHERE action = 'meter.zone_list' AND actor_id = %s",
+        (collected["users"]["staff_south"],),
+    ).fetchall()
+    in_zone = conn.execute(
+        "SELECT count(*) AS n FROM meters m JOIN settlements s ON s.id = m.settlement_id"
+        " JOIN staff_res z ON z.res_id = s.res_id WHERE z.user_id = %s",
+        (collected["users"]["staff_south"],),
+    ).fetchone()["n"]
+    assert [row["details"]["shown"] for row in listed] == [in_zone]
     for page in PAGES:
         assert client.get(f"/meters/{meter}/{page}").status_code == 200, page
     audited = conn.execute(
