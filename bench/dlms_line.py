@@ -17,7 +17,7 @@ from drivers.link import SerialLink
 from drivers.sim.dlms_meter import SimulatedDlmsMeter
 from drivers.sim.dlms_model import MeterModel
 from drivers.sim.dlms_port import HdlcPort, dlms_splitter
-from drivers.sim.line import SimulatedSerialLine
+from drivers.sim.serial_line import SimulatedSerialLine
 
 BAUD = 9600
 TURNAROUND_S = 0.02

@@ -53,9 +53,9 @@ def _raise_fd_limit() -> None:
 
 def serve(count: int, units: int) -> None:
     """Child process: `count` Modbus TCP servers, each with `units` meters; prints the ports, serves until killed."""
-    from drivers.sim.line import SimulatedTcpServer
     from drivers.sim.modbus_frame import split_mbap
     from drivers.sim.modbus_meter import SimulatedModbusMeter
+    from drivers.sim.tcp_server import SimulatedTcpServer
 
     _raise_fd_limit()
     servers = []

@@ -16,12 +16,14 @@ from collector.lines import Endpoint, framing_of
 from collector.meters import DEFAULT_DLMS_PASSWORD_ENV, utc_offset_min
 from drivers.dlms.apdu import Keys
 from drivers.modbus import map_name
+from drivers.sim.device import SimulatedDevice, Splitter
 from drivers.sim.dlms_meter import SimulatedDlmsMeter
 from drivers.sim.dlms_model import MeterModel
 from drivers.sim.dlms_port import HdlcPort, WrapperPort, dlms_splitter, wrapper_splitter
-from drivers.sim.line import SimulatedDevice, SimulatedSerialLine, SimulatedTcpServer, Splitter
 from drivers.sim.modbus_frame import split_mbap, split_rtu_request
 from drivers.sim.modbus_meter import SimulatedModbusMeter
+from drivers.sim.serial_line import SimulatedSerialLine
+from drivers.sim.tcp_server import SimulatedTcpServer
 
 log = logging.getLogger(__name__)
 

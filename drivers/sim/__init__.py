@@ -1,5 +1,6 @@
 """Simulated meters and lines for tests, benchmarks and `make run`: real bytes on real pseudo-terminals and sockets.
 
-Must not import the drivers' protocol code (drivers.modbus, drivers.dlms): a test double must not share the code
-it tests. Protocol-neutral lines live in drivers.sim.line; each protocol brings its own devices and splitters.
+Must not import drivers.modbus or pymodbus: the Modbus simulator is written apart from the code it tests. The DLMS
+simulator does share drivers.dlms's HDLC and APDU codec (dlms_meter.py says why). The protocol-neutral lines are
+serial_line.py and tcp_server.py (devices and counts in device.py); each protocol brings its devices and splitters.
 """

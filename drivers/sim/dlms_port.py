@@ -1,5 +1,5 @@
 """The link layer of simulated DLMS meters: an HDLC station (multi-drop address, SNRM/UA, segmentation, optional
-IEC 62056-21 mode E opening) and an IEC 62056-47 wrapper port; splitters for drivers.sim.line.
+IEC 62056-21 mode E opening) and an IEC 62056-47 wrapper port; splitters for the simulated lines.
 
 Must not hold meter data (dlms_meter.py does). Fault switches live here when they concern frames: silence,
 bad FCS, an FCS that ends in 0x7E, a reboot in the middle of a session.
@@ -100,7 +100,7 @@ class HdlcPort:
 
     @property
     def line_baud(self) -> int | None:
-        """The speed an optical port listens at now (drivers.sim.line paces at it): 300 Bd until the ACK."""
+        """The speed an optical port listens at now (drivers.sim.serial_line paces at it): 300 Bd until the ACK."""
         if not self.mode_e:
             return None
         return self.baud if self.signed_on else 300

@@ -15,7 +15,8 @@ from contextlib import ExitStack, suppress
 from drivers.sim.dlms_meter import SimulatedDlmsMeter
 from drivers.sim.dlms_model import MeterModel
 from drivers.sim.dlms_port import HdlcPort, WrapperPort, dlms_splitter, wrapper_splitter
-from drivers.sim.line import SimulatedSerialLine, SimulatedTcpServer
+from drivers.sim.serial_line import SimulatedSerialLine
+from drivers.sim.tcp_server import SimulatedTcpServer
 
 
 def meter(n: int) -> SimulatedDlmsMeter:

@@ -11,10 +11,11 @@ import signal
 import threading
 from collections.abc import Sequence
 
-from drivers.sim.line import SimulatedSerialLine, SimulatedTcpServer
 from drivers.sim.modbus_frame import split_mbap, split_rtu_request
 from drivers.sim.modbus_meter import SimulatedModbusMeter
 from drivers.sim.modbus_models import MODELS
+from drivers.sim.serial_line import SimulatedSerialLine
+from drivers.sim.tcp_server import SimulatedTcpServer
 
 ROTATION = ("eastron_sdm630", "eastron_sdm120", "carlo_gavazzi_em24", "abb_b23")
 

@@ -15,7 +15,8 @@ from collector.cli import main
 from drivers.sim.dlms_meter import SimulatedDlmsMeter
 from drivers.sim.dlms_model import MeterModel
 from drivers.sim.dlms_port import HdlcPort, WrapperPort, dlms_splitter, wrapper_splitter
-from drivers.sim.line import SimulatedSerialLine, SimulatedTcpServer
+from drivers.sim.serial_line import SimulatedSerialLine
+from drivers.sim.tcp_server import SimulatedTcpServer
 
 PASSWORD_ENV = "UCHET_TEST_CLI_DLMS_PASSWORD"
 PASSWORD = "cli-secret"

@@ -15,9 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 from collector.cli import main
-from drivers.sim.line import SimulatedSerialLine, SimulatedTcpServer
 from drivers.sim.modbus_frame import split_mbap, split_rtu_request
 from drivers.sim.modbus_meter import SimulatedModbusMeter, expected_value
+from drivers.sim.serial_line import SimulatedSerialLine
+from drivers.sim.tcp_server import SimulatedTcpServer
 
 ON_LINE = {1: "eastron_sdm630", 2: "eastron_sdm120", 3: "carlo_gavazzi_em24", 6: "eastron_sdm630"}
 UCHET = Path(sys.executable).with_name("uchet")

@@ -6,7 +6,8 @@ import socket
 import time
 
 from drivers.link import SerialLink, TcpLink
-from drivers.sim.line import SimulatedSerialLine, SimulatedTcpServer
+from drivers.sim.serial_line import SimulatedSerialLine
+from drivers.sim.tcp_server import SimulatedTcpServer
 
 
 def _split_lines(buffer: bytes) -> tuple[bytes, bytes] | None:

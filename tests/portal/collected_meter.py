@@ -34,7 +34,7 @@ from drivers.link import TcpLink
 from drivers.sim.dlms_meter import SimulatedDlmsMeter
 from drivers.sim.dlms_model import MeterModel
 from drivers.sim.dlms_port import WrapperPort, wrapper_splitter
-from drivers.sim.line import SimulatedTcpServer
+from drivers.sim.tcp_server import SimulatedTcpServer
 
 TZ = "Asia/Yekaterinburg"
 CODE = "dl-77"

@@ -11,7 +11,8 @@ from drivers.link import SerialLink, TcpLink
 from drivers.sim.dlms_meter import SimulatedDlmsMeter
 from drivers.sim.dlms_model import MeterModel
 from drivers.sim.dlms_port import HdlcPort, WrapperPort, dlms_splitter, wrapper_splitter
-from drivers.sim.line import SimulatedSerialLine, SimulatedTcpServer
+from drivers.sim.serial_line import SimulatedSerialLine
+from drivers.sim.tcp_server import SimulatedTcpServer
 from drivers.trace import Frame
 
 READER = {"client_address": 32, "auth": "lls", "password": b"12345678"}

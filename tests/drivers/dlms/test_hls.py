@@ -17,7 +17,8 @@ from drivers.record import Quality
 from drivers.sim.dlms_meter import SimulatedDlmsMeter
 from drivers.sim.dlms_model import MeterModel
 from drivers.sim.dlms_port import HdlcPort, WrapperPort, dlms_splitter, wrapper_splitter
-from drivers.sim.line import SimulatedSerialLine, SimulatedTcpServer
+from drivers.sim.serial_line import SimulatedSerialLine
+from drivers.sim.tcp_server import SimulatedTcpServer
 from drivers.trace import Direction, Frame
 
 from .conftest import serial_link

@@ -6,7 +6,7 @@ from __future__ import annotations
 from drivers.dlms import DlmsSession, DlmsSettings
 from drivers.record import Quality
 from drivers.sim.dlms_port import HdlcPort, dlms_splitter
-from drivers.sim.line import SimulatedSerialLine
+from drivers.sim.serial_line import SimulatedSerialLine
 from drivers.trace import Direction, Frame
 
 from .conftest import READER, make_meter, serial_link

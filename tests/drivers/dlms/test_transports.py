@@ -13,7 +13,8 @@ from drivers.errors import LinkError
 from drivers.link import TcpLink
 from drivers.record import Quality
 from drivers.sim.dlms_port import HdlcPort, dlms_splitter
-from drivers.sim.line import SimulatedSerialLine, SimulatedTcpServer
+from drivers.sim.serial_line import SimulatedSerialLine
+from drivers.sim.tcp_server import SimulatedTcpServer
 from drivers.trace import Direction, Frame
 
 from .conftest import READER, hdlc_settings, make_meter, serial_link

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 import pytest
 
 from drivers.link import SerialLink, TcpLink
-from drivers.sim.line import SimulatedSerialLine, SimulatedTcpServer
 from drivers.sim.modbus_frame import split_mbap, split_rtu_request
 from drivers.sim.modbus_meter import SimulatedModbusMeter
+from drivers.sim.serial_line import SimulatedSerialLine
+from drivers.sim.tcp_server import SimulatedTcpServer
 
 # One meter of each model (test_regmap checks every shipped map is here); ids 4 and 9 are absent from the line.
 LINE_METERS = {

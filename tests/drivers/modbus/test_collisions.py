@@ -9,9 +9,9 @@ import pytest
 from drivers.link import SerialLink
 from drivers.modbus import ModbusSession, load_map, scan_unit_ids
 from drivers.record import Quality
-from drivers.sim.line import SimulatedSerialLine
 from drivers.sim.modbus_frame import split_rtu_request
 from drivers.sim.modbus_meter import SimulatedModbusMeter
+from drivers.sim.serial_line import SimulatedSerialLine
 from tests.drivers.modbus.test_session_line import assert_matches_simulator
 
 BAUD = 19200

@@ -10,8 +10,8 @@ from drivers.link import SerialLink
 from drivers.modbus import ModbusSession, load_map, scan_unit_ids
 from drivers.obis import Obis
 from drivers.record import Quality, Reading
-from drivers.sim.line import SimulatedSerialLine
 from drivers.sim.modbus_meter import Fault, SimulatedModbusMeter, expected_value
+from drivers.sim.serial_line import SimulatedSerialLine
 from tests.drivers.modbus.conftest import LINE_METERS
 
 

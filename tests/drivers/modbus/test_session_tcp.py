@@ -7,9 +7,9 @@ import pytest
 from drivers.link import TcpLink
 from drivers.modbus import Framing, ModbusSession, load_map
 from drivers.record import Quality
-from drivers.sim.line import SimulatedTcpServer
 from drivers.sim.modbus_frame import split_rtu_request
 from drivers.sim.modbus_meter import Fault, SimulatedModbusMeter
+from drivers.sim.tcp_server import SimulatedTcpServer
 from tests.drivers.modbus.conftest import LINE_METERS
 from tests.drivers.modbus.test_session_line import assert_matches_simulator
 
