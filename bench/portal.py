@@ -7,6 +7,7 @@ Same run, same server: a private embedded PostgreSQL in a temp dir, or a scratch
 Data is generated inside PostgreSQL (generate_series; the primary key is built after the load).
 Last line: `RESULT name=portal_readings value=<page p95 / SQL p95> target=1.5`.
 Run: .venv/bin/python bench/portal.py [--meters 2000] [--days 365] [--runs 40] [--data DIR (kept, reused)]
+Must not touch the project's own database: it loads only its private server or scratch database.
 """
 
 from __future__ import annotations

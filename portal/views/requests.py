@@ -1,6 +1,7 @@
 """«Заявки»: the consumer's connection requests with status, due date and the reason of a rejection.
 
-Scoped by the consumer's user id: another person's request is a 404.
+Scoped by the consumer's user id: another person's request is a 404. Must not show the staff's notes or the
+registry match: the consumer sees his own fields, the status and the reason.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """РЭС staff pages: the review queue of the employee's zone, a request's page, approve and reject.
 
 Requests outside the employee's zone are a 404. Every view of a person's data and every decision is audited.
+Must not decide by itself: approval and rejection rules live in portal/review.py.
 """
 
 from __future__ import annotations
