@@ -152,11 +152,14 @@ class TcpLink(_TracedLink):
     def discard_input(self) -> bytes:
         sock = self._socket()
         dropped = bytearray()
-        while wait_readable([sock.fileno()], 0):
-            chunk = sock.recv(4096)
-            if not chunk:
-                break
-            dropped += chunk
+        try:
+            while wait_readable([sock.fileno()], 0):
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break  # the peer closed: the next read says so
+                dropped += chunk
+        except OSError as exc:  # a reset connection is a lost link, not an exception outside the driver tree
+            raise LinkError(f"TCP {self.host}:{self.port}: {exc}") from exc
         return bytes(dropped)
 
 
@@ -238,11 +241,14 @@ class SerialLink(_TracedLink):
     def discard_input(self) -> bytes:
         port = self._port()
         dropped = bytearray()
-        while wait_readable([port.fileno()], 0):
-            chunk = port.read(4096)
-            if not chunk:
-                break
-            dropped += chunk
+        try:
+            while wait_readable([port.fileno()], 0):
+                chunk = port.read(4096)
+                if not chunk:
+                    break
+                dropped += chunk
+        except (serial.SerialException, OSError) as exc:  # an unplugged adapter: a lost link
+            raise LinkError(f"{self.port}: read failed: {exc}") from exc
         return bytes(dropped)
 
 
