@@ -25,9 +25,9 @@ class DlmsSettings:
         TCP port, IEC 62056-47).
     client_address: 16 public client (auth none), 32 reader (auth lls).
     server_logical: logical device, 1 = management logical device (СПОДЭС).
-    server_physical: HDLC physical address on a multi-drop line (СПОДЭС: usually derived from the serial
-        number, see drivers.dlms.addressing); None for a point-to-point optical port. Above 127 the four-byte
-        address form is used automatically.
+    server_physical: HDLC physical address on a multi-drop line (the manufacturer's rule, often from the serial
+        number; drivers.dlms.objects.spodes_physical_address is only a guess); None for a point-to-point optical
+        port. Above 127 the four-byte address form is used automatically.
     address_size: 0 = shortest form that fits, or force 1, 2 or 4 bytes for meters that insist.
     auth: "none", "lls" or "hls-gmac". password: the LLS secret (bytes or str); excluded from repr.
     auth_key, cipher_key: HLS-GMAC (security suite 0) authentication and block cipher keys, 16 bytes each; excluded
