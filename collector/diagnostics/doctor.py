@@ -203,7 +203,15 @@ class Doctor:
         return False
 
     def run(self) -> None:
-        if not (self.mode_e() and self.baud_and_address()):
+        if not self.mode_e():
+            return
+        try:
+            reached = self.baud_and_address()
+        except DriverError as exc:
+            # The probe raises only when the link itself went away (unplugged adapter, gateway closed the socket).
+            self.fail("address answers", f"the link failed while probing: {exc}", exc)
+            return
+        if not reached:
             return
         session = self.associate()
         if session is None:
