@@ -85,7 +85,11 @@ class Simulation:
             "wrapper": wrapper_splitter,
         }[framing]
         if transport == "pty":
-            line = SimulatedSerialLine(devices, splitter=splitter, baud=baud, pace=pace, turnaround_s=turnaround_s)
+            # Only Modbus RTU delimits frames by a 3.5-character silence; HDLC has flags and a length field.
+            silence = 3.5 if protocol == "modbus" else 0.0
+            line = SimulatedSerialLine(
+                devices, splitter=splitter, baud=baud, pace=pace, turnaround_s=turnaround_s, min_silence_chars=silence
+            )
             line.start()
             self._running.append(line)
             endpoint = Endpoint(pty=line.port)
