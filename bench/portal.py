@@ -184,7 +184,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--meters", type=int, default=2000)
     parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--runs", type=int, default=40)
+    parser.add_argument("--runs", type=int, default=100)  # p95 of fewer samples is mostly noise
     parser.add_argument("--data", type=Path, help="embedded PostgreSQL folder to keep and reuse between runs")
     args = parser.parse_args()
 
