@@ -8,7 +8,6 @@ Run: .venv/bin/python bench/ingest.py [--rows 1000000] [--append-batch 5000] [--
 from __future__ import annotations
 
 import argparse
-import os
 import secrets
 import shutil
 import tempfile
@@ -21,9 +20,9 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from scratch import scratch_database  # bench/ is on sys.path when a benchmark runs as a script
 
 from collector.config import MeterConfig
-from collector.db import Database, apply_schema, start_embedded
 from collector.items import ReadingItem
 from collector.registry import sync_meters
 from collector.spool import Spool
@@ -116,20 +115,8 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2, help="runs of each contender; the best counts")
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="uchet-bench-"))
-    folder.chmod(0o755)
-    server: Database | None = None
-    admin = os.environ.get("UCHET_TEST_DSN")
-    scratch = f"uchet_bench_{secrets.token_hex(3)}"
-    try:
-        if admin:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
-            dsn = psycopg.conninfo.make_conninfo(admin, dbname=scratch)
-        else:
-            server = start_embedded(folder / "pgdata")
-            dsn = server.dsn
-        apply_schema(dsn)
+    with scratch_database() as dsn, tempfile.TemporaryDirectory(prefix="uchet-bench-spool-") as spool_dir:
+        folder = Path(spool_dir)
         meters = [
             MeterConfig(id=f"m{m:04d}", line="l", protocol="dlms", address=1 + m, model="bench", serial=f"{m:08d}")
             for m in range(args.meters)
@@ -158,13 +145,6 @@ def main() -> None:
         print(f"raw binary COPY : {raw:6.2f} s  {n / raw:10.0f} rows/s")
         print(f"spool → store   : {stored:6.2f} s  {n / stored:10.0f} rows/s")
         print(f"RESULT name=ingest value={raw / stored:.3f} target=0.70")
-    finally:
-        if admin:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch)))
-        if server is not None:
-            server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -14,12 +14,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import secrets
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,12 +26,13 @@ from typing import Any
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
+sys.path.append(str(_HERE))  # last: the shared bench modules (scratch.py), after the real `portal` package
 
 import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
+from scratch import scratch_database  # bench/ is on sys.path when a benchmark runs as a script
 
-from collector.db import Database, apply_schema, start_embedded
 from portal import create_app
 from portal.accounts import token_digest
 from portal.db import close_pool
@@ -188,23 +186,10 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="embedded PostgreSQL folder to keep and reuse between runs")
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="uchet-bench-portal-"))
-    folder.chmod(0o755)
-    server: Database | None = None
-    admin = os.environ.get("UCHET_TEST_DSN")
-    scratch = f"uchet_bench_{secrets.token_hex(3)}"
     # The data ends at today's local midnight + a day, so "the last year" of the page is fully populated.
     now = dt.datetime.now(dt.UTC)
     end = dt.datetime.combine(now.date(), dt.time(), dt.UTC) + dt.timedelta(days=1)
-    try:
-        if admin:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(scratch)))
-            dsn = psycopg.conninfo.make_conninfo(admin, dbname=scratch)
-        else:
-            server = start_embedded((args.data or folder) / "pgdata")
-            dsn = server.dsn
-        apply_schema(dsn)
+    with scratch_database(args.data) as dsn:
         print(f"{args.meters} meters × {args.days} days of 30-minute profile")
         generate(dsn, args.meters, args.days, end)
         with psycopg.connect(dsn) as conn:
@@ -215,13 +200,6 @@ def main() -> None:
         print(f"readings page, one meter, a year: p95 {page_p95 * 1e3:7.1f} ms (median {page_median * 1e3:.1f} ms)")
         print(f"its SQL executed directly       : p95 {sql_p95 * 1e3:7.1f} ms (median {sql_median * 1e3:.1f} ms)")
         print(f"RESULT name=portal_readings value={page_p95 / sql_p95:.3f} target=1.5")
-    finally:
-        if admin:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(scratch)))
-        if server is not None:
-            server.stop()
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 if __name__ == "__main__":
