@@ -18,16 +18,26 @@ def create_session(conn: Conn, token_hash: bytes, user_id: int, lifetime_s: int)
     )
 
 
+# last_seen only needs minute precision for the idle timeout: touching it on every page would write a row version
+# (and WAL) per request for nothing.
+TOUCH_AFTER_S = 60
+
+
 def live_session_user(conn: Conn, token_hash: bytes, idle_s: int) -> dict[str, Any] | None:
-    """The active user of a live session, touching last_seen; revoked, expired or idle sessions give None."""
-    return conn.execute(
-        "UPDATE user_sessions s SET last_seen = now() FROM users u"
-        " WHERE s.token_hash = %s AND s.user_id = u.id AND u.is_active"
+    """The active user of a live session; revoked, expired or idle sessions give None. Touches last_seen when stale."""
+    row = conn.execute(
+        "SELECT u.*, s.last_seen < now() - make_interval(secs => %s) AS session_stale"
+        "  FROM user_sessions s JOIN users u ON u.id = s.user_id"
+        " WHERE s.token_hash = %s AND u.is_active"
         "   AND s.revoked_at IS NULL AND s.expires_at > now()"
-        "   AND s.last_seen > now() - make_interval(secs => %s)"
-        " RETURNING u.*",
-        (token_hash, idle_s),
+        "   AND s.last_seen > now() - make_interval(secs => %s)",
+        (TOUCH_AFTER_S, token_hash, idle_s),
     ).fetchone()
+    if row is None:
+        return None
+    if row.pop("session_stale"):
+        conn.execute("UPDATE user_sessions SET last_seen = now() WHERE token_hash = %s", (token_hash,))
+    return row
 
 
 def revoke_session(conn: Conn, token_hash: bytes) -> None:
