@@ -28,6 +28,7 @@ from collector.lanes import Task
 from collector.meters import MeterPlan
 from collector.spool import Spool
 from drivers.dlms import objects
+from drivers.dlms.journal import JOURNAL_NAMES
 from drivers.errors import ProtocolError
 from drivers.obis import Obis
 from drivers.record import ProfileRow, Quality
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 
 LOAD_PROFILE = objects.LOAD_PROFILE
 BILLING = ((objects.DAILY_PROFILE, "daily"), (objects.MONTHLY_PROFILE, "monthly"))
-JOURNALS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 13)  # СПОДЭС journals 0.0.99.98.x (11 and 12 are reserved)
+JOURNALS = tuple(sorted(JOURNAL_NAMES))  # СПОДЭС journals 0.0.99.98.x the driver knows (11 and 12 are reserved)
 DEFAULT_PERIOD_S = 1800
 
 
